@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# make test: unit tests, then integration and end-to-end tests against the real local platform.
+#   scripts/test.sh all|unit|integration
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what="${1:-all}"
+BUILD_DIR="${BUILD_DIR:-build}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+run_unit() {
+  step "build (Release)"
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  step "C++ unit tests"
+  ctest --test-dir "$BUILD_DIR" -L unit --output-on-failure
+  if [[ -f connect/pom.xml ]]; then
+    step "Connect plugin: build and JUnit tests"
+    scripts/build-connect-plugin.sh
+  fi
+}
+
+run_integration() {
+  step "platform up"
+  scripts/platform.sh up
+  eval "$(scripts/platform.sh env)"
+  step "topics, schemas, connectors"
+  scripts/create-topics.sh
+  scripts/register-schemas.sh
+  if [[ -x scripts/create-connectors.sh ]]; then scripts/create-connectors.sh; fi
+  step "integration and end-to-end tests"
+  ctest --test-dir "$BUILD_DIR" -L integration --output-on-failure
+}
+
+case "$what" in
+  unit) run_unit ;;
+  integration) run_integration ;;
+  all) run_unit; run_integration ;;
+  *) echo "usage: $0 all|unit|integration" >&2; exit 2 ;;
+esac
+step "all tests passed"
