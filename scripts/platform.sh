@@ -395,7 +395,7 @@ start_seaweedfs() {
   # auto-creation (a misspelt bucket fails instead of appearing), local sockets in the state dir.
   spawn seaweedfs "$WEED_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
     -master.port="$SEAWEEDFS_MASTER_PORT" -master.volumeSizeLimitMB=1024 -master.telemetry=false \
-    -volume.port="$SEAWEEDFS_VOLUME_PORT" -volume.max=0 \
+    -volume.port="$SEAWEEDFS_VOLUME_PORT" -volume.max=0 -volume.preStopSeconds=1 \
     -filer -filer.port="$SEAWEEDFS_FILER_PORT" -filer.localSocket="$dir/filer.sock" \
     -s3 -s3.port="$S3_PORT" -s3.config="$dir/s3.json" -s3.localSocket="$dir/s3.sock" \
     -s3.port.iceberg=0 -s3.port.lance=0 -s3.autoCreateBucket=false \
