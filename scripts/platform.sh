@@ -232,6 +232,8 @@ run_with_progress() {
 # Apicurio Registry 3.x: Java 21 or newer; REGISTRY_JAVA overrides; otherwise the newest in /usr/lib/jvm.
 registry_java() {
   if [[ -n "${REGISTRY_JAVA:-}" ]]; then
+    [[ "$(java_major "$REGISTRY_JAVA")" -ge 21 ]] 2>/dev/null ||
+      die "REGISTRY_JAVA=$REGISTRY_JAVA is not a Java 21 or newer: Apicurio Registry $APICURIO_VERSION needs one"
     echo "$REGISTRY_JAVA"
     return
   fi
