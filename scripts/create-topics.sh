@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/..
 # Creates the four clickstream topics with Kafka's own admin tool (org.apache.kafka.tools.TopicCommand).
 # Idempotent: existing topics are kept; a topic with fewer partitions than asked is grown; the unique-users
 # topic is (re)set to cleanup.policy=compact.

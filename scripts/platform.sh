@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/..
 # The local clickstream platform, as plain background processes (no Docker):
 #   kafka       Apache Kafka (KRaft, broker+controller)   9092 (controller 9093)
 #   registry    Apicurio Registry (Confluent-compatible)  8085 (management 8086)
