@@ -254,7 +254,10 @@ registry_java() {
   echo "$best"
 }
 
-JVM_COMMON=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
+# G1 with a periodic collection when idle and tight free-heap ratios: heaps grown under load are given
+# back to the OS once the load is gone (idle RSS stays low).
+JVM_COMMON=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:G1PeriodicGCInterval=30000 -XX:MinHeapFreeRatio=10
+  -XX:MaxHeapFreeRatio=30 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
 
 # ---------------------------------------------------------------------------------------------------
 # install (idempotent, cached)
