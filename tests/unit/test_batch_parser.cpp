@@ -243,7 +243,8 @@ TEST_CASE("batch_parser: event count limit", "[batch_parser]") {
     }
     return b + "]";
   };
-  auto ok = run(p, body_of(1000));
+  const std::string body = body_of(1000);  // raw views point into it: keep it alive
+  auto ok = run(p, body);
   CHECK(ok.error == batch_error::none);
   CHECK(ok.events.size() == 1000);
   CHECK(ok.events[999].raw == R"({"id":999})");
