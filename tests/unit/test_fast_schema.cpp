@@ -136,10 +136,13 @@ TEST_CASE("fast_schema: agrees with valijson on the sample, the fixtures and mut
   std::ifstream sample(std::string(env && *env ? env : CLICKSTREAM_SHARED_DATA_DIR) +
                        "/sample-events.jsonl");
   std::string line;
+  std::size_t sample_events = 0;
   while (std::getline(sample, line)) {
     d.check(line);
     seeds.push_back(nlohmann::json::parse(line));
+    ++sample_events;
   }
+  if (sample_events == 0) WARN("real sample absent: mutating the fixtures only");
   std::ifstream cases(std::string(CLICKSTREAM_SOURCE_DIR) +
                       "/tests/fixtures/schema-invalid-events.jsonl");
   while (std::getline(cases, line)) {
@@ -176,7 +179,7 @@ TEST_CASE("fast_schema: agrees with valijson on the sample, the fixtures and mut
       }) {
     d.check(text);
   }
-  CHECK(d.valid >= 1178);
+  CHECK(d.valid >= sample_events);
   CHECK(d.invalid > 1000);
 }
 
