@@ -18,6 +18,7 @@ final class InMemoryObjectStore implements ObjectStore {
 
   final TreeMap<String, Obj> objects = new TreeMap<>();
   int failuresLeft;
+  int headFailuresLeft;
   int puts;
   int heads;
   boolean keepMetadata = true;
@@ -35,8 +36,8 @@ final class InMemoryObjectStore implements ObjectStore {
 
   @Override
   public synchronized Optional<Map<String, String>> head(String key) throws IOException {
-    if (failuresLeft > 0) {
-      failuresLeft--;
+    if (headFailuresLeft > 0) {
+      headFailuresLeft--;
       throw new IOException("injected failure");
     }
     heads++;
