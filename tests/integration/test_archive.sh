@@ -129,11 +129,14 @@ json.dump(expected, open(os.path.join(tmp, "expected.json"), "w"))
 PY
 
 start_ns="$(date +%s%N)"
+# kcat's own retry notices (e.g. the idempotent producer's PID while the broker warms up) go to a log.
+exec 3>&2 2>"$TMP/kcat.log"
 produce "$RAW" "$TMP/raw.bin" "correlation-id=test-$RUN_ID"
 produce "$RAW" "$TMP/raw-corrupt.bin"
 produce "$INVALID" "$TMP/invalid.bin"
 produce "$LATEST" "$TMP/latest.bin"
 produce "$UNIQUE" "$TMP/unique.bin"
+exec 2>&3 3>&-
 produced_ns="$(date +%s%N)"
 printf '     | produced 200+1 raw, 61 invalid, 150 latest, 30 unique-users records in %d ms\n' \
   $(((produced_ns - start_ns) / 1000000))
@@ -212,18 +215,23 @@ else
 fi
 
 # 5. A framed raw record's line is the original event object (checked above for all; show one).
-first_raw="$(python3 "$LAKE" list "$PREFIX/$RAW/" | head -n1 | cut -f1)"
-if [[ -n "$first_raw" ]]; then
-  printf '     | %s\n' "$first_raw"
-  python3 "$LAKE" lines "$PREFIX/$RAW/" | head -n1 | python3 -c 'import json,sys; print("     |   " + json.loads(sys.stdin.read())["line"][:150])'
-fi
+python3 - "$TMP/lines.jsonl" "$PREFIX/$RAW/" <<'PY'
+import json, sys
+for row in map(json.loads, open(sys.argv[1])):
+    if row["key"].startswith(sys.argv[2]):
+        print("     | " + row["key"] + "\n     |   " + row["line"][:160])
+        break
+PY
 
 # 6. The corrupt frame is in the dead-letter topic with Connect's error headers, not in the bucket.
-dlq_out="$(kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t "$DLQ" -o beginning -e -q -f '%h|%S\n' 2>/dev/null || true)"
-if [[ "$(grep -c . <<<"$dlq_out")" == 1 ]] && grep -q '__connect.errors.exception.message=.*magic byte' <<<"$dlq_out"; then
-  ok "the corrupt framed record is in the dead-letter topic (with the error in its headers), not in the bucket"
+dlq_offsets="$(kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t "$DLQ" -o beginning -e -q -f '%p:%o\n' 2>/dev/null || true)"
+dlq_values="$(kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t "$DLQ" -o beginning -e -q -f '%S %s\n' 2>/dev/null | od -An -c | tr -s ' ' || true)"
+dlq_headers="$(kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t "$DLQ" -o beginning -e -q -f '%h\n' 2>/dev/null || true)"
+if [[ "$(grep -c . <<<"$dlq_offsets")" == 1 ]] && grep -q '2 \\0 \\0' <<<"$dlq_values" &&
+  grep -q "__connect.errors.exception.message=.*magic byte" <<<"$dlq_headers"; then
+  ok "the corrupt framed record (bytes 00 00) is in the dead-letter topic with the error in its headers, not in the bucket"
 else
-  not_ok "the corrupt framed record is in the dead-letter topic: got '$dlq_out'"
+  not_ok "the corrupt framed record is in the dead-letter topic: offsets '$dlq_offsets', value '$dlq_values'"
 fi
 
 finish
