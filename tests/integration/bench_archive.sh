@@ -57,6 +57,12 @@ printf 'produced %d records (%d MB framed) to %s (%d partitions) in %d s\n' "$RE
 
 write_connector_config "$TMP/$CONNECTOR.json" "topics=$TOPIC" "s3.prefix=$PREFIX" \
   "errors.deadletterqueue.topic.name=$TOPIC.dlq" "tasks.max=$TASKS"
+cpu_ticks() { # utime+stime of the Connect worker, in clock ticks
+  local pid
+  pid="$(connect_pid)"
+  awk '{print $14 + $15}' "/proc/$pid/stat"
+}
+cpu0="$(cpu_ticks)"
 created="$(date +%s.%N)"
 "$ROOT/scripts/create-connectors.sh" "$TMP/$CONNECTOR.json" 2>&1 | sed 's/^/  /'
 
@@ -67,9 +73,10 @@ while true; do
   ((done_n >= RECORDS)) && break
   sleep 1
 done
-python3 - "$PREFIX/" "$created" "$RECORDS" "$LAKE" <<'PY'
-import datetime, importlib.util, sys
-prefix, created, n = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+cpu_s="$(awk -v a="$cpu0" -v b="$(cpu_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) / hz}')"
+python3 - "$PREFIX/" "$created" "$RECORDS" "$LAKE" "$cpu_s" <<'PY'
+import datetime, importlib.util, os, sys
+prefix, created, n, cpu = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[5])
 spec = importlib.util.spec_from_file_location("lake", sys.argv[4])
 lake = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lake)
@@ -94,5 +101,8 @@ lines = sum(len(lake.object_lines(k)) for k, _ in lake.list_objects(prefix))
 secs = max(last - created, 0.001)
 print(f"sink: {lines} lines in {objects} objects ({size / 1e6:.1f} MB gzip) written {secs:.1f} s after the"
       f" connector was created: {n / secs:,.0f} records/s (task start-up included; LastModified has 1 s resolution)")
+print(f"Connect worker CPU during the run: {cpu:.1f} s for {n} records = {n / max(cpu, 0.1):,.0f} records per"
+      f" CPU-second (the worker also ran its other connectors); load average now {os.getloadavg()[0]:.1f}"
+      f" on {os.cpu_count()} cores")
 sys.exit(0 if lines == n else 1)
 PY
