@@ -93,6 +93,36 @@ class pipeline_config : public caf::actor_system_config {
              "shutdown: wait for in-flight requests (default 20000)");
     opt_group{custom_options_, "log"}.add(log_level, "level", "debug|info|warning|error");
   }
+
+  /// --help: the service's own options (CAF's --help shows only its global group; the CAF
+  /// runtime options remain under --long-help).
+  void print_help(std::ostream& out) const {
+    out << "usage: clickstream-pipeline [--config-file=config/clickstream.conf] "
+           "[--group.key=value ...]\n\n"
+           "Endpoints default to $KAFKA_BOOTSTRAP_SERVERS and $SCHEMA_REGISTRY_URL when set.\n"
+           "CAF runtime options (scheduler, logger, ...): --long-help\n";
+    std::string current;
+    for (const auto& opt : custom_options_) {
+      auto cat = std::string{opt.category().begin(), opt.category().end()};
+      if (cat == "global" || !is_service_group(cat)) continue;
+      if (cat != current) {
+        out << "\n" << cat << ":\n";
+        current = cat;
+      }
+      std::string flag = "  --" + std::string{opt.full_name().begin(), opt.full_name().end()};
+      auto type = opt.type_name();
+      if (type != "boolean") flag += "=<" + std::string{type.begin(), type.end()} + ">";
+      out << flag << std::string(flag.size() < 44 ? 44 - flag.size() : 1, ' ')
+          << std::string{opt.description().begin(), opt.description().end()} << "\n";
+    }
+  }
+
+  static bool is_service_group(const std::string& cat) {
+    for (const char* g : {"http", "validator", "producer", "kafka", "registry", "metrics", "limits",
+                          "supervisor", "log"})
+      if (cat == g) return true;
+    return false;
+  }
 };
 
 }  // namespace
@@ -107,6 +137,13 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   pipeline_config cfg;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-?") {
+      cfg.print_help(std::cout);
+      return 0;
+    }
+  }
   if (auto err = cfg.parse(argc, argv)) {
     std::cerr << "clickstream-pipeline: bad configuration: " << cfg.render(err) << "\n";
     return 1;
