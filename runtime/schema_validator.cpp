@@ -1,4 +1,6 @@
 #include "runtime/schema_validator.hpp"
+
+#include "runtime/fast_schema.hpp"
 #include "runtime/simdjson_adapter.hpp"  // first: it enables valijson's exceptions
 
 #include <valijson/schema.hpp>
@@ -90,6 +92,7 @@ std::shared_ptr<const compiled_schema> compiled_schema::compile(std::string_view
     valijson::adapters::NlohmannJsonAdapter adapter(doc);
     parser.populateSchema(adapter, *out->schema_);
     check_patterns(doc, "#");
+    out->fast_ = fast_schema::compile(doc, &out->fast_note_);
   } catch (const std::exception& e) {
     throw std::invalid_argument("schema " + subject +
                                 " is not a valid JSON Schema (draft-07): " + e.what());
@@ -240,14 +243,29 @@ void event_validator::set_schema(std::shared_ptr<const compiled_schema> schema) 
 
 bool event_validator::validate(simdjson::dom::element event,
                                std::vector<validation_error>& errors) {
+  if (fast_path_ && schema_->fast() != nullptr) {
+    if (schema_->fast()->valid(event)) return true;
+    return validate_with_valijson(event, errors);
+  }
+  try {
+    // Without the fast path: valijson stopping at the first failing constraint, collecting nothing.
+    const valijson::adapters::SimdjsonAdapter target(event);
+    if (validator_->validate(schema_->schema(), target, nullptr)) return true;
+  } catch (const std::exception&) {
+    // reported by the full run below
+  }
+  return validate_with_valijson(event, errors);
+}
+
+bool event_validator::validate_with_valijson(simdjson::dom::element event,
+                                             std::vector<validation_error>& errors) {
   const valijson::adapters::SimdjsonAdapter target(event);
   try {
-    // Fast path: stop at the first failing constraint, collect nothing.
-    if (validator_->validate(schema_->schema(), target, nullptr)) return true;
-
-    // Slow path, invalid events only: validate again collecting every error.
+    // Invalid events only: validate collecting every error.
     valijson::ValidationResults results;
-    validator_->validate(schema_->schema(), target, &results);
+    if (validator_->validate(schema_->schema(), target, &results) && results.numErrors() == 0) {
+      return true;
+    }
     const std::size_t first = errors.size();
     std::vector<validation_error> wrappers;
     for (const auto& e : results) {
