@@ -37,7 +37,9 @@ Environment (now):
   ARCHIVE_DLQ_REPLICATION_FACTOR  $ARCHIVE_DLQ_REPLICATION_FACTOR
   CONNECTOR_CONFIG_DIR            $CONNECTOR_CONFIG_DIR
   CONNECTOR_WAIT_TIMEOUT          $CONNECTOR_WAIT_TIMEOUT
-The plugin must be on Connect's plugin.path: scripts/build-connect-plugin.sh, then make up.
+  ARCHIVE_INSTALL_PLUGIN          ${ARCHIVE_INSTALL_PLUGIN:-1}   (1: build and install the plugin on a local Connect that lacks it)
+The plugin must be on Connect's plugin.path: scripts/build-connect-plugin.sh, then make up (done here
+for the local platform when missing).
 USAGE
 }
 
@@ -80,9 +82,25 @@ code="$(http GET /)"
 [[ "$code" == 200 ]] ||
   die "Kafka Connect is not reachable at CONNECT_URL=$CONNECT_URL (HTTP $code: $(cat "$TMP/curl.err" "$TMP/body" 2>/dev/null | head -c 300)); start the platform with 'make up'"
 
-code="$(http GET '/connector-plugins?connectorsOnly=false')"
-[[ "$code" == 200 ]] || die "GET /connector-plugins: HTTP $code $(head -c 300 "$TMP/body")"
-cp "$TMP/body" "$TMP/plugins.json"
+fetch_plugins() {
+  local code
+  code="$(http GET '/connector-plugins?connectorsOnly=false')"
+  [[ "$code" == 200 ]] || die "GET /connector-plugins: HTTP $code $(head -c 300 "$TMP/body")"
+  cp "$TMP/body" "$TMP/plugins.json"
+}
+fetch_plugins
+
+# The project's own plugin missing from the local platform (a fresh clone after a bare `make up`): build it
+# and let `scripts/platform.sh up` install it (it restarts Connect to load it). ARCHIVE_INSTALL_PLUGIN=0
+# turns this off; a remote Connect is never touched.
+if ! grep -qF io.clickstream.connect.s3.S3SinkConnector "$TMP/plugins.json" &&
+  [[ "${ARCHIVE_INSTALL_PLUGIN:-1}" == 1 && "$CONNECT_URL" =~ ^https?://(localhost|127\.0\.0\.1)(:|/|$) &&
+  -f "$ROOT/connect/pom.xml" && -x "$ROOT/scripts/platform.sh" ]]; then
+  log "the clickstream S3 sink plugin is not installed on Connect: building and installing it"
+  "$ROOT/scripts/build-connect-plugin.sh" --skip-tests >&2
+  "$ROOT/scripts/platform.sh" up >&2
+  fetch_plugins
+fi
 
 # render FILE OUT: fills ${VAR} placeholders from the environment, checks the JSON and that every class it
 # names is installed on the worker.

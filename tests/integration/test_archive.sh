@@ -25,14 +25,17 @@ UNIQUE="$BASE.unique.users"
 DLQ="$BASE.dlq"
 PREFIX="test-archive/$RUN_ID"
 CONNECTOR="test-archive-$RUN_ID"
+ENVELOPE_CONNECTOR="test-archive-envelope-$RUN_ID"
 DEADLINE_S="${ARCHIVE_DEADLINE_S:-30}"
 TMP="$(mktemp -d)"
 
 cleanup() {
   delete_connector "$CONNECTOR"
+  delete_connector "$ENVELOPE_CONNECTOR"
   if [[ "${KEEP_TEST_DATA:-0}" != 1 ]]; then
     for t in "$RAW" "$INVALID" "$LATEST" "$UNIQUE" "$DLQ"; do delete_topic "$t"; done
     python3 "$LAKE" delete "$PREFIX/" >/dev/null 2>&1 || true
+    python3 "$LAKE" delete "$PREFIX-envelope/" >/dev/null 2>&1 || true
   fi
   rm -rf "$TMP"
 }
@@ -66,8 +69,12 @@ create_topic "$LATEST" 3
 create_topic "$UNIQUE" 3 compact
 write_connector_config "$TMP/$CONNECTOR.json" "topics=$RAW,$INVALID,$LATEST,$UNIQUE" "s3.prefix=$PREFIX" \
   "errors.deadletterqueue.topic.name=$DLQ" "tasks.max=2"
-if "$ROOT/scripts/create-connectors.sh" "$TMP/$CONNECTOR.json" >"$TMP/create.out" 2>&1; then
-  ok "test connector created with the shipped configuration and RUNNING"
+# A second connector over the raw test topic with the envelope option, under its own prefix.
+write_connector_config "$TMP/$ENVELOPE_CONNECTOR.json" "topics=$RAW" "s3.prefix=$PREFIX-envelope" \
+  "errors.deadletterqueue.topic.name=$DLQ" "tasks.max=1" "envelope.enabled=true"
+if "$ROOT/scripts/create-connectors.sh" "$TMP/$CONNECTOR.json" "$TMP/$ENVELOPE_CONNECTOR.json" \
+  >"$TMP/create.out" 2>&1; then
+  ok "test connectors created with the shipped configuration (one with envelope.enabled) and RUNNING"
 else
   not_ok "test connector created and RUNNING"
   sed 's/^/     | /' "$TMP/create.out"
@@ -223,7 +230,35 @@ for row in map(json.loads, open(sys.argv[1])):
         break
 PY
 
-# 6. The corrupt frame is in the dead-letter topic with Connect's error headers, not in the bucket.
+# 6. The envelope: record coordinates, key, schema id and the correlation-id header around the event.
+check_envelope() {
+  python3 "$LAKE" lines "$PREFIX-envelope/" >"$TMP/envelope.jsonl" || true
+  python3 - "$TMP/envelope.jsonl" "$TMP/expected.json" "$RAW" "test-$RUN_ID" <<'PY'
+import json, sys
+rows = [json.loads(json.loads(l)["line"]) for l in open(sys.argv[1])]
+want = sorted(json.dumps(v, sort_keys=True) for v in json.load(open(sys.argv[2]))["raw"])
+topic, corr = sys.argv[3], sys.argv[4]
+got = sorted(json.dumps(r["value"], sort_keys=True) for r in rows)
+fields = {"topic", "partition", "offset", "timestamp", "timestamp_type", "key", "schema_id", "headers", "value"}
+ok = (got == want and all(set(r) == fields and r["topic"] == topic and r["schema_id"] == 1
+                          and r["headers"].get("correlation-id") == corr and r["key"].startswith("visitor-")
+                          and r["timestamp_type"] == "CreateTime" for r in rows)
+      and len({(r["partition"], r["offset"]) for r in rows}) == len(rows))
+print(f"     | envelope: {len(rows)} lines, e.g. " + (json.dumps({k: v for k, v in rows[0].items() if k != "value"}) if rows else "none"))
+sys.exit(0 if ok else 1)
+PY
+}
+until check_envelope >"$TMP/envelope.out" 2>&1 || (($(date +%s) - produced_ns / 1000000000 > DEADLINE_S)); do
+  sleep 1
+done
+cat "$TMP/envelope.out"
+if check_envelope >/dev/null 2>&1; then
+  ok "envelope.enabled: every raw record once with topic, partition, offset, timestamp, key, schema id, correlation-id header"
+else
+  not_ok "envelope.enabled: every raw record once with its coordinates, key, schema id and headers"
+fi
+
+# 7. The corrupt frame is in the dead-letter topic with Connect's error headers, not in the bucket.
 # Connect's dead-letter queue is at-least-once: a rebalance before the offset commit (e.g. while the
 # second task joins) reports the same record again; all copies must be that one record.
 kcat -C -b "$KAFKA_BOOTSTRAP_SERVERS" -t "$DLQ" -o beginning -e -q -f '%S|%h\n' 2>/dev/null |

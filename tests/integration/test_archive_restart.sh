@@ -71,23 +71,39 @@ PY
 ) &
 producer_pid=$!
 
-# Kill the worker mid-stream: once objects are in the bucket and the producer is still going.
+# Kill the worker mid-stream, at a moment when the bucket holds objects written after the connector's last
+# offset commit (so the restarted tasks must rewrite them in place rather than add new ones beside them).
+ahead_of_commit() { # prints the number of objects whose start offset is at or past the committed offset
+  local offsets
+  offsets="$(curl -fsS -m 5 "$CONNECT_URL/connectors/$CONNECTOR/offsets" 2>/dev/null || echo '{}')"
+  python3 "$LAKE" list "$PREFIX/" | python3 -c '
+import json, re, sys
+committed = {o["partition"]["kafka_partition"]: o["offset"]["kafka_offset"]
+             for o in json.loads(sys.argv[1]).get("offsets", [])}
+n = total = 0
+for line in sys.stdin:
+    m = re.search(r"\+(\d+)\+(\d+)\.jsonl\.gz", line)
+    if m:
+        total += 1
+        n += int(m.group(2)) >= committed.get(int(m.group(1)), 0)
+print(n, total)' "$offsets"
+}
 kill_deadline=$((SECONDS + 60))
 while true; do
-  n="$(python3 "$LAKE" list "$PREFIX/" | grep -c . || true)"
-  if ((n >= 3)) && [[ ! -f "$TMP/produced" ]]; then break; fi
+  read -r ahead n <<<"$(ahead_of_commit)"
+  if ((ahead >= 1 && n >= 3)) && [[ ! -f "$TMP/produced" ]]; then break; fi
   if [[ -f "$TMP/produced" ]] || ((SECONDS >= kill_deadline)); then
-    not_ok "objects appear while the stream is still being produced ($n objects)"
+    not_ok "objects written past the last offset commit while the stream is still produced ($n objects)"
     finish
   fi
-  sleep 0.5
+  sleep 0.3
 done
 pid="$(connect_pid)"
 if [[ -n "$pid" ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ConnectDistributed; then
   log_lines_before="$(wc -l <"$CLICKSTREAM_HOME/state/connect/connect.log")"
   kill -KILL "$pid"
   while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  ok "Connect worker (pid $pid) killed with SIGKILL mid-stream, $n objects in the bucket"
+  ok "Connect worker (pid $pid) killed with SIGKILL mid-stream: $n objects in the bucket, $ahead of them past the last offset commit"
 else
   not_ok "Connect worker pid found in $CLICKSTREAM_HOME/state/connect/connect.pid"
   finish
@@ -138,6 +154,11 @@ objects="$(python3 "$LAKE" list "$PREFIX/" | grep -c . || true)"
 rewritten="$(tail -n +"$log_lines_before" "$CLICKSTREAM_HOME/state/connect/connect.log" | grep -c "$TOPIC.*already exists" || true)"
 printf '     | %s objects; %s objects written before the crash but after the last offset commit were rewritten in place\n' \
   "$objects" "$rewritten"
+if ((rewritten >= 1)); then
+  ok "the restarted tasks found the objects written after the last commit and rewrote them in place"
+else
+  not_ok "the restarted tasks rewrote the objects written after the last commit (none logged)"
+fi
 if ((missing == 0 && dups == 0 && bad == 0 && lines == RECORDS)); then
   ok "after SIGKILL and restart: every record exactly once (0 missing, 0 duplicates)"
 else

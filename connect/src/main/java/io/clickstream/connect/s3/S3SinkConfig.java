@@ -115,8 +115,9 @@ public final class S3SinkConfig extends AbstractConfig {
         Width.SHORT, "Max records per object");
     def.define(ROTATE_BYTES, Type.LONG, 32L * 1024 * 1024, ConfigDef.Range.atLeast(1),
         Importance.HIGH,
-        "An object is closed once its uncompressed lines reach this many bytes (it is built in"
-            + " memory: tasks hold up to this much per assigned partition).",
+        "An object is closed once its uncompressed lines reach this many bytes (objects are built"
+            + " gzip-compressed in memory: a task holds about this much divided by the compression"
+            + " ratio per assigned partition).",
         GROUP_ROTATION, ++order, Width.SHORT, "Max bytes per object");
     def.define(ROTATE_INTERVAL_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(1), Importance.HIGH,
         "An object is closed once its first record has waited this long (wall clock), so data"

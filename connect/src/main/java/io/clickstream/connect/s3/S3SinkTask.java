@@ -79,13 +79,15 @@ public class S3SinkTask extends SinkTask {
         config.rotateBytes(), config.rotateIntervalMs(), config.envelope());
   }
 
+  /**
+   * Partitions handed to this task. A writer it still holds is kept: its records were consumed and
+   * would not be delivered again unless Connect rewinds, in which case the writer ignores the offsets
+   * it already holds.
+   */
   @Override
   public void open(Collection<TopicPartition> partitions) {
     for (TopicPartition tp : partitions) {
-      PartitionWriter old = writers.put(tp, newWriter(tp));
-      if (old != null) {
-        old.discard();
-      }
+      writers.computeIfAbsent(tp, this::newWriter);
     }
   }
 

@@ -368,6 +368,17 @@ class S3SinkTaskTest {
   }
 
   @Test
+  void reopeningAHeldPartitionKeepsItsRecords() throws Exception {
+    S3SinkTask t = task(Map.of("rotate.interval.ms", "1"));
+    t.put(List.of(framed(TP0, 0, DAY1), framed(TP0, 1, DAY1)));
+    t.open(List.of(TP0));
+    t.put(List.of(framed(TP0, 1, DAY1), framed(TP0, 2, DAY1))); // a rewind redelivers offset 1
+    clock.addAndGet(1);
+    assertEquals(Map.of(TP0, new OffsetAndMetadata(3)), commit(t));
+    assertEquals(List.of(event(0), event(1), event(2)), store.allLines());
+  }
+
+  @Test
   void closedPartitionsForgetTheirBuffers() {
     S3SinkTask t = task(Map.of());
     t.put(List.of(framed(TP0, 0, DAY1)));
