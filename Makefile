@@ -33,6 +33,7 @@ connect-plugin:
 	@scripts/build-connect-plugin.sh
 
 up:
+	@[ -d build/connect-plugin/clickstream-s3-sink ] || scripts/build-connect-plugin.sh --skip-tests
 	@scripts/platform.sh up
 
 down:
