@@ -1,5 +1,7 @@
 #include "runtime/fast_schema.hpp"
 
+#include "runtime/schema_validator.hpp"  // append_pointer_token
+
 #include <cmath>
 #include <limits>
 #include <set>
@@ -37,6 +39,7 @@ struct fast_schema::node {
   bool always_invalid = false;
   std::uint8_t types = 0;  // 0 = no type keyword
   bool has_enum = false;
+  bool enum_is_const = false;
   std::vector<scalar> enum_values;  // const is an enum of one
   std::vector<std::string> required;
   bool has_properties = false;  // properties or additionalProperties present
@@ -122,6 +125,7 @@ struct fast_schema_builder {
         if (!values.is_array()) throw refused(at + ": enum must be an array");
         if (n.has_enum) throw refused(at + ": enum and const together");
         n.has_enum = true;
+        n.enum_is_const = k == "const";
         for (const auto& x : values) n.enum_values.push_back(to_scalar(x, at));
       } else if (k == "required") {
         if (!v.is_array()) throw refused(at + ": required must be an array");
@@ -263,8 +267,6 @@ bool as_number(const element& e, element_type t, double& d) noexcept {
   }
 }
 
-bool check(const fast_schema::node& n, const element& e) noexcept;
-
 bool matches_type(std::uint8_t types, element_type t) noexcept {
   switch (t) {
     case element_type::NULL_VALUE:
@@ -308,7 +310,52 @@ bool enum_match(const std::vector<scalar>& values, const element& e, element_typ
   return false;
 }
 
-bool check_object(const fast_schema::node& n, const simdjson::dom::object& o) noexcept {
+// One evaluator for both uses: Collect = false answers valid/invalid and stops at the first failure
+// (no allocation); Collect = true records valijson-style (pointer, description) errors, visiting
+// what valijson visits when it collects results (every constraint of a value; allOf stops at its
+// first failing branch; anyOf/oneOf/if keep their branch errors only when they fail).
+struct collector {
+  std::string pointer;
+  std::vector<fast_schema::error>* out;
+  void push(std::string description) { out->push_back({pointer, std::move(description)}); }
+};
+
+template <bool Collect>
+bool eval(const fast_schema::node& n, const element& e, collector* col);
+
+#define CLICKSTREAM_FAIL(description) \
+  do {                                \
+    if constexpr (Collect) {          \
+      col->push(description);         \
+      ok = false;                     \
+    } else {                          \
+      return false;                   \
+    }                                 \
+  } while (0)
+
+std::string limit_text(double d) {
+  return std::to_string(d);
+}  // as valijson prints limits
+
+// Validates `child` against member `name` (Collect: with the pointer extended by the name).
+template <bool Collect>
+bool eval_member(const fast_schema::node& child, const element& value, std::string_view name,
+                 collector* col) {
+  if constexpr (Collect) {
+    const std::size_t len = col->pointer.size();
+    append_pointer_token(col->pointer, name);
+    const bool r = eval<true>(child, value, col);
+    col->pointer.resize(len);
+    return r;
+  } else {
+    (void)name;
+    return eval<false>(child, value, col);
+  }
+}
+
+template <bool Collect>
+bool eval_object(const fast_schema::node& n, const simdjson::dom::object& o, collector* col) {
+  bool ok = true;
   for (const auto& name : n.required) {
     bool found = false;
     for (auto it = o.begin(); it != o.end(); ++it) {
@@ -317,61 +364,107 @@ bool check_object(const fast_schema::node& n, const simdjson::dom::object& o) no
         break;
       }
     }
-    if (!found) return false;
+    if (!found) CLICKSTREAM_FAIL("Missing required property '" + name + "'.");
   }
-  if (n.min_props >= 0 && o.size() < static_cast<std::size_t>(n.min_props)) return false;
-  if (n.max_props >= 0 && o.size() > static_cast<std::size_t>(n.max_props)) return false;
-  if (!n.has_properties) return true;
+  if (n.min_props >= 0 && o.size() < static_cast<std::size_t>(n.min_props)) {
+    CLICKSTREAM_FAIL("Object should have no fewer than " + std::to_string(n.min_props) +
+                     " properties.");
+  }
+  if (n.max_props >= 0 && o.size() > static_cast<std::size_t>(n.max_props)) {
+    CLICKSTREAM_FAIL("Object should have no more than " + std::to_string(n.max_props) +
+                     " properties.");
+  }
+  if (!n.has_properties) return ok;
   std::size_t matched = 0;  // distinct schema properties present (valijson's propertiesMatched)
   for (const auto& [name, child] : n.properties) {
     for (auto it = o.begin(); it != o.end(); ++it) {
       if (it.key_equals(name)) {
         ++matched;
-        if (!check(*child, it.value())) return false;
+        if (!eval_member<Collect>(*child, it.value(), name, col)) {
+          CLICKSTREAM_FAIL("Failed to validate against schema associated with property name '" +
+                           name + "'.");
+        }
         break;  // valijson validates the first member with that name
       }
     }
   }
-  if (n.additional_false) return matched == o.size();
-  if (n.additional != nullptr) {
-    for (auto it = o.begin(); it != o.end(); ++it) {
-      bool known = false;
-      for (const auto& p : n.properties) {
-        if (it.key_equals(p.first)) {
-          known = true;
-          break;
+  auto known = [&](const simdjson::dom::object::iterator& it) {
+    for (const auto& p : n.properties) {
+      if (it.key_equals(p.first)) return true;
+    }
+    return false;
+  };
+  if (n.additional_false) {
+    if (matched != o.size()) {
+      if constexpr (Collect) {
+        std::string unwanted;
+        for (auto it = o.begin(); it != o.end(); ++it) {
+          if (!known(it)) {
+            unwanted = std::string(it.key());
+            break;
+          }
         }
+        CLICKSTREAM_FAIL(
+            "Object contains a property that could not be validated using 'properties' or "
+            "'additionalProperties' constraints: '" +
+            unwanted + "'.");
+      } else {
+        return false;
       }
-      if (!known && !check(*n.additional, it.value())) return false;
+    }
+  } else if (n.additional != nullptr) {
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      if (!known(it) && !eval_member<Collect>(*n.additional, it.value(), it.key(), col)) {
+        CLICKSTREAM_FAIL("Failed to validate against additional properties schema");
+      }
     }
   }
-  return true;
+  return ok;
 }
 
-bool check(const fast_schema::node& n, const element& e) noexcept {
-  if (n.always_invalid) return false;
+template <bool Collect>
+bool eval(const fast_schema::node& n, const element& e, collector* col) {
+  if (n.always_invalid) return false;  // valijson reports nothing for a false schema
+  bool ok = true;
   const element_type t = e.type();
-  if (n.types != 0 && !matches_type(n.types, t)) return false;
-  if (n.has_enum && !enum_match(n.enum_values, e, t)) return false;
+  if (n.types != 0 && !matches_type(n.types, t)) {
+    CLICKSTREAM_FAIL("Value type not permitted by 'type' constraint.");
+  }
+  if (n.has_enum && !enum_match(n.enum_values, e, t)) {
+    CLICKSTREAM_FAIL(n.enum_is_const ? "Failed to match expected value set by 'const' constraint."
+                                     : "Failed to match against any enum values.");
+  }
   switch (t) {
     case element_type::OBJECT:
-      if (!check_object(n, e.get_object().value_unsafe())) return false;
+      if (!eval_object<Collect>(n, e.get_object().value_unsafe(), col)) {
+        if constexpr (!Collect) return false;
+        ok = false;
+      }
       break;
     case element_type::STRING: {
       const std::string_view s = e.get_string().value_unsafe();
       if (n.min_length >= 0 || n.max_length >= 0) {
         const std::uint64_t len = u8_length(s);
-        if (n.min_length >= 0 && len < static_cast<std::uint64_t>(n.min_length)) return false;
-        if (n.max_length >= 0 && len > static_cast<std::uint64_t>(n.max_length)) return false;
-      }
-      if (n.pattern && !n.pattern->search(s)) return false;
-      if (n.slow_pattern) {
-        try {
-          if (!std::regex_search(s.begin(), s.end(), *n.slow_pattern)) return false;
-        } catch (...) {
-          return false;  // let valijson decide
+        if (n.min_length >= 0 && len < static_cast<std::uint64_t>(n.min_length)) {
+          CLICKSTREAM_FAIL("String should be no fewer than " + std::to_string(n.min_length) +
+                           " characters in length.");
+        }
+        if (n.max_length >= 0 && len > static_cast<std::uint64_t>(n.max_length)) {
+          CLICKSTREAM_FAIL("String should be no more than " + std::to_string(n.max_length) +
+                           " characters in length.");
         }
       }
+      bool matched = true;
+      if (n.pattern) {
+        matched = n.pattern->search(s);
+      } else if (n.slow_pattern) {
+        try {
+          matched = std::regex_search(s.begin(), s.end(), *n.slow_pattern);
+        } catch (...) {
+          matched = false;
+        }
+      }
+      if (!matched) CLICKSTREAM_FAIL("Failed to match regex specified by 'pattern' constraint.");
       break;
     }
     case element_type::INT64:
@@ -379,20 +472,41 @@ bool check(const fast_schema::node& n, const element& e) noexcept {
     case element_type::DOUBLE: {
       double d = 0;
       as_number(e, t, d);
-      if (n.has_min && d < n.min) return false;
-      if (n.has_max && d > n.max) return false;
-      if (n.has_xmin && d <= n.xmin) return false;
-      if (n.has_xmax && d >= n.xmax) return false;
+      if (n.has_min && d < n.min) {
+        CLICKSTREAM_FAIL("Expected number greater than or equal to " + limit_text(n.min));
+      }
+      if (n.has_max && d > n.max) {
+        CLICKSTREAM_FAIL("Expected number less than or equal to " + limit_text(n.max));
+      }
+      if (n.has_xmin && d <= n.xmin)
+        CLICKSTREAM_FAIL("Expected number greater than " + limit_text(n.xmin));
+      if (n.has_xmax && d >= n.xmax)
+        CLICKSTREAM_FAIL("Expected number less than " + limit_text(n.xmax));
       break;
     }
     case element_type::ARRAY: {
       const auto a = e.get_array().value_unsafe();
       const std::size_t size = a.size();
-      if (n.min_items >= 0 && size < static_cast<std::size_t>(n.min_items)) return false;
-      if (n.max_items >= 0 && size > static_cast<std::size_t>(n.max_items)) return false;
+      if (n.min_items >= 0 && size < static_cast<std::size_t>(n.min_items)) {
+        CLICKSTREAM_FAIL("Array should contain no fewer than " + std::to_string(n.min_items) +
+                         " elements.");
+      }
+      if (n.max_items >= 0 && size > static_cast<std::size_t>(n.max_items)) {
+        CLICKSTREAM_FAIL("Array should contain no more than " + std::to_string(n.max_items) +
+                         " elements.");
+      }
       if (n.items != nullptr) {
+        std::size_t index = 0;
         for (const element x : a) {
-          if (!check(*n.items, x)) return false;
+          bool item_ok;
+          if constexpr (Collect) {
+            item_ok = eval_member<true>(*n.items, x, std::to_string(index), col);
+          } else {
+            item_ok = eval<false>(*n.items, x, col);
+          }
+          if (!item_ok)
+            CLICKSTREAM_FAIL("Failed to validate item #" + std::to_string(index) + " in array.");
+          ++index;
         }
       }
       break;
@@ -400,41 +514,100 @@ bool check(const fast_schema::node& n, const element& e) noexcept {
     default:
       break;
   }
-  for (const auto* c : n.all_of) {
-    if (!check(*c, e)) return false;
+  for (std::size_t i = 0; i < n.all_of.size(); ++i) {
+    if (!eval<Collect>(*n.all_of[i], e, col)) {
+      CLICKSTREAM_FAIL("Failed to validate against child schema #" + std::to_string(i) + ".");
+      break;  // valijson's allOf stops at its first failing branch
+    }
   }
   if (!n.any_of.empty()) {
-    bool any = false;
-    for (const auto* c : n.any_of) {
-      if (check(*c, e)) {
-        any = true;
-        break;
+    if constexpr (Collect) {
+      std::vector<fast_schema::error> branch_errors;
+      collector branch{col->pointer, &branch_errors};
+      bool any = false;
+      for (std::size_t i = 0; i < n.any_of.size() && !any; ++i) {
+        if (eval<true>(*n.any_of[i], e, &branch)) {
+          any = true;
+        } else {
+          branch.push("Failed to validate against child schema #" + std::to_string(i) + ".");
+        }
       }
+      if (!any) {
+        for (auto& x : branch_errors) col->out->push_back(std::move(x));
+        CLICKSTREAM_FAIL("Failed to validate against any schemas allowed by anyOf constraint.");
+      }
+    } else {
+      bool any = false;
+      for (const auto* c : n.any_of) {
+        if (eval<false>(*c, e, col)) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) return false;
     }
-    if (!any) return false;
   }
   if (!n.one_of.empty()) {
-    int count = 0;
-    for (const auto* c : n.one_of) {
-      if (check(*c, e) && ++count > 1) return false;
-    }
-    if (count != 1) return false;
-  }
-  if (n.not_ != nullptr && check(*n.not_, e)) return false;
-  if (n.if_ != nullptr) {
-    if (check(*n.if_, e)) {
-      if (n.then_ != nullptr && !check(*n.then_, e)) return false;
+    if constexpr (Collect) {
+      std::vector<fast_schema::error> branch_errors;
+      collector branch{col->pointer, &branch_errors};
+      int count = 0;
+      for (std::size_t i = 0; i < n.one_of.size(); ++i) {
+        if (eval<true>(*n.one_of[i], e, &branch)) {
+          ++count;
+        } else {
+          branch.push("Failed to validate against child schema #" + std::to_string(i) + ".");
+        }
+      }
+      if (count == 0) {
+        for (auto& x : branch_errors) col->out->push_back(std::move(x));
+        CLICKSTREAM_FAIL(
+            "Failed to validate against any child schemas allowed by oneOf constraint.");
+      } else if (count > 1) {
+        CLICKSTREAM_FAIL("Failed to validate against exactly one child schema.");
+      }
     } else {
-      if (n.else_ != nullptr && !check(*n.else_, e)) return false;
+      int count = 0;
+      for (const auto* c : n.one_of) {
+        if (eval<false>(*c, e, col) && ++count > 1) return false;
+      }
+      if (count != 1) return false;
     }
   }
-  return true;
+  if (n.not_ != nullptr && eval<false>(*n.not_, e, nullptr)) {
+    CLICKSTREAM_FAIL("Target should not validate against schema specified in 'not' constraint.");
+  }
+  if (n.if_ != nullptr) {
+    const fast_schema::node* branch = eval<false>(*n.if_, e, nullptr) ? n.then_ : n.else_;
+    if (branch != nullptr) {
+      if constexpr (Collect) {
+        std::vector<fast_schema::error> branch_errors;
+        collector b{col->pointer, &branch_errors};
+        if (!eval<true>(*branch, e, &b)) {
+          for (auto& x : branch_errors) col->out->push_back(std::move(x));
+          CLICKSTREAM_FAIL(
+              "Failed to validate against a conditional schema set by if-then-else constraints.");
+        }
+      } else {
+        if (!eval<false>(*branch, e, col)) return false;
+      }
+    }
+  }
+  return ok;
 }
+
+#undef CLICKSTREAM_FAIL
 
 }  // namespace
 
 bool fast_schema::valid(simdjson::dom::element e) const noexcept {
-  return root_ != nullptr && check(*root_, e);
+  return root_ != nullptr && eval<false>(*root_, e, nullptr);
+}
+
+bool fast_schema::collect(simdjson::dom::element e, std::vector<error>& errors) const {
+  if (root_ == nullptr) return false;
+  collector col{std::string(), &errors};
+  return eval<true>(*root_, e, &col);
 }
 
 }  // namespace clickstream

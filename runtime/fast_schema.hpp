@@ -38,6 +38,14 @@ class fast_schema {
   // those are matched under no lock but std::regex matching is const and thread-safe.
   bool valid(simdjson::dom::element e) const noexcept;
 
+  // For invalid events: the errors valijson would report, as (RFC 6901 pointer, valijson's own
+  // description text), so they map to keywords and messages like valijson's. Returns valid().
+  struct error {
+    std::string pointer;
+    std::string description;
+  };
+  bool collect(simdjson::dom::element e, std::vector<error>& errors) const;
+
   struct node;
   ~fast_schema();
 

@@ -241,11 +241,70 @@ void event_validator::set_schema(std::shared_ptr<const compiled_schema> schema) 
   schema_ = std::move(schema);
 }
 
+namespace {
+
+// Turns valijson-style (pointer, description) pairs into validation_errors: keyword from the
+// description, offending value appended, wrappers kept only when nothing more precise was reported.
+class error_mapper {
+ public:
+  error_mapper(simdjson::dom::element event, std::vector<validation_error>& errors)
+      : event_(event), errors_(errors), first_(errors.size()) {}
+
+  void add(std::string pointer, std::string_view description) {
+    const keyword_rule* rule = find_rule(description);
+    validation_error out;
+    out.pointer = std::move(pointer);
+    out.keyword = rule ? std::string(rule->keyword) : std::string("schema");
+    out.message = std::string(strip_period(description));
+    if (rule &&
+        (rule->keyword.find("imum") != std::string_view::npos || rule->keyword == "multipleOf")) {
+      tidy_numbers(out.message);
+    }
+    if (rule && rule->show_value) {
+      const std::string value = describe_value(event_, out.pointer);
+      if (!value.empty()) out.message += "; got " + value;
+    }
+    if (rule && rule->wrapper) {
+      wrappers_.push_back(std::move(out));
+    } else {
+      errors_.push_back(std::move(out));
+    }
+  }
+
+  void finish() {
+    if (errors_.size() == first_) {
+      for (auto& w : wrappers_) errors_.push_back(std::move(w));
+    }
+    if (errors_.size() == first_) {
+      errors_.push_back({"", "schema", "event does not match the schema"});
+    }
+  }
+
+ private:
+  simdjson::dom::element event_;
+  std::vector<validation_error>& errors_;
+  std::size_t first_;
+  std::vector<validation_error> wrappers_;
+};
+
+}  // namespace
+
 bool event_validator::validate(simdjson::dom::element event,
                                std::vector<validation_error>& errors) {
   if (fast_path_ && schema_->fast() != nullptr) {
-    if (schema_->fast()->valid(event)) return true;
-    return validate_with_valijson(event, errors);
+    const fast_schema& fast = *schema_->fast();
+    if (fast.valid(event)) return true;
+    // Invalid: the fast path reports what valijson would, without valijson's cost.
+    std::vector<fast_schema::error> found;
+    try {
+      fast.collect(event, found);
+    } catch (const std::exception&) {
+      return validate_with_valijson(event, errors);
+    }
+    error_mapper mapper(event, errors);
+    for (auto& f : found) mapper.add(std::move(f.pointer), f.description);
+    mapper.finish();
+    return false;
   }
   try {
     // Without the fast path: valijson stopping at the first failing constraint, collecting nothing.
@@ -261,39 +320,13 @@ bool event_validator::validate_with_valijson(simdjson::dom::element event,
                                              std::vector<validation_error>& errors) {
   const valijson::adapters::SimdjsonAdapter target(event);
   try {
-    // Invalid events only: validate collecting every error.
     valijson::ValidationResults results;
     if (validator_->validate(schema_->schema(), target, &results) && results.numErrors() == 0) {
       return true;
     }
-    const std::size_t first = errors.size();
-    std::vector<validation_error> wrappers;
-    for (const auto& e : results) {
-      const keyword_rule* rule = find_rule(e.description);
-      validation_error out;
-      out.pointer = to_pointer(e.context);
-      out.keyword = rule ? std::string(rule->keyword) : std::string("schema");
-      out.message = std::string(strip_period(e.description));
-      if (rule &&
-          (rule->keyword.find("imum") != std::string_view::npos || rule->keyword == "multipleOf")) {
-        tidy_numbers(out.message);
-      }
-      if (rule && rule->show_value) {
-        const std::string value = describe_value(event, out.pointer);
-        if (!value.empty()) out.message += "; got " + value;
-      }
-      if (rule && rule->wrapper) {
-        wrappers.push_back(std::move(out));
-      } else {
-        errors.push_back(std::move(out));
-      }
-    }
-    if (errors.size() == first) {
-      for (auto& w : wrappers) errors.push_back(std::move(w));
-    }
-    if (errors.size() == first) {
-      errors.push_back({"", "schema", "event does not match the schema"});
-    }
+    error_mapper mapper(event, errors);
+    for (const auto& e : results) mapper.add(to_pointer(e.context), e.description);
+    mapper.finish();
   } catch (const std::exception& e) {
     errors.push_back({"", "schema", std::string("event could not be validated: ") + e.what()});
   }

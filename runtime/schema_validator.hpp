@@ -75,9 +75,9 @@ class event_validator {
   void set_schema(std::shared_ptr<const compiled_schema> schema);
 
   // True if valid; otherwise appends errors (at least one) to `errors`.
-  // Valid events take the fast path when the schema has one (compiled_schema::fast()); events it
-  // rejects, and every event of a schema without one, go through valijson. valijson has the last
-  // word: an event the fast path rejects but valijson accepts is valid.
+  // With a fast path (compiled_schema::fast()), events are checked and their errors collected
+  // there, reproducing valijson's verdicts and errors (tests/unit/test_fast_schema.cpp compares
+  // them); otherwise, or with set_fast_path(false), valijson does both.
   bool validate(simdjson::dom::element event, std::vector<validation_error>& errors);
 
   // The fast path is on by default; off, every event goes through valijson (for comparison).
