@@ -304,16 +304,22 @@ SERVICE_PID=""
 check "SIGTERM without Kafka: exit 0" 0 "$rc"
 
 # -- port taken: clear message, non-zero exit ------------------------------------------------------
-python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(8)' "$HTTP_PORT2" &
+TAKEN_PORT="$(free_port)"
+python3 -c 'import socket,sys,time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen()
+open(sys.argv[2], "w").close(); time.sleep(60)' "$TAKEN_PORT" "$TMP/holder.ready" &
 holder=$!
-sleep 0.5
+for _ in $(seq 1 100); do
+  [[ -f "$TMP/holder.ready" ]] && break
+  sleep 0.1
+done
 rc=0
-timeout 20 "$BIN" --http.bind=127.0.0.1 --http.port="$HTTP_PORT2" --metrics.bind=127.0.0.1 \
+timeout 20 "$BIN" --http.bind=127.0.0.1 --http.port="$TAKEN_PORT" --metrics.bind=127.0.0.1 \
   --metrics.port="$METRICS_PORT2" >"$TMP/service-port.log" 2>&1 || rc=$?
 kill "$holder" 2>/dev/null || true
 wait "$holder" 2>/dev/null || true
-if ((rc != 0)) && grep -q "cannot listen on 127.0.0.1:$HTTP_PORT2" "$TMP/service-port.log"; then
-  ok "port taken: exit $rc with 'cannot listen on 127.0.0.1:$HTTP_PORT2'"
+if ((rc != 0)) && grep -q "cannot listen on 127.0.0.1:$TAKEN_PORT" "$TMP/service-port.log"; then
+  ok "port taken: exit $rc with 'cannot listen on 127.0.0.1:$TAKEN_PORT'"
 else
   not_ok "port taken: exit $rc, log: $(tail -n 3 "$TMP/service-port.log")"
 fi
