@@ -1,0 +1,153 @@
+// clickstream-pipeline: the collector service (POST /collect -> validate -> Kafka).
+//
+// Config: config/clickstream.conf (--config-file=PATH) and --group.key=value flags; --help lists
+// every option. Endpoint defaults come from KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL.
+// Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 bad config or startup failure, 2 a
+// component could not start (e.g. the HTTP port is taken), 3 too many crashes (escalation).
+#include <caf/all.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "actors/actors.hpp"
+#include "actors/context.hpp"
+#include "actors/pipeline_config.hpp"
+#include "actors/supervisor.hpp"
+#include "runtime/config.hpp"
+#include "runtime/log.hpp"
+
+using namespace clickstream;
+
+namespace {
+
+constexpr const char* main_component = "main";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigtimedwait() in this thread: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  pipeline_config cfg;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-?") {
+      cfg.print_help(std::cout);
+      return 0;
+    }
+  }
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << "clickstream-pipeline: bad configuration: " << cfg.render(err) << "\n";
+    return 1;
+  }
+  if (cfg.cli_helptext_printed) return 0;
+  if (!cfg.remainder.empty()) {
+    std::cerr << "clickstream-pipeline: unknown argument '" << cfg.remainder.front()
+              << "' (see --help)\n";
+    return 1;
+  }
+  if (cfg.log_level == "debug")
+    set_log_level(log_level::debug);
+  else if (cfg.log_level == "warning")
+    set_log_level(log_level::warning);
+  else if (cfg.log_level == "error")
+    set_log_level(log_level::error);
+  if (auto problems = check(cfg.svc); !problems.empty()) {
+    for (const auto& p : problems) std::cerr << "clickstream-pipeline: " << p << "\n";
+    return 1;
+  }
+
+  auto ctx = std::make_shared<service_context>(cfg.svc);
+  const auto& sc = ctx->cfg;
+  try {
+    ctx->metrics.serve(sc.metrics.bind, sc.metrics.port);
+  } catch (const std::exception& e) {
+    log_error(main_component, e.what());
+    return 2;
+  }
+  log_info(main_component, "metrics on http://" + sc.metrics.bind + ":" +
+                               std::to_string(sc.metrics.port) + "/metrics");
+
+  std::string error;
+  ctx->kafka =
+      kafka_producer::create(producer_properties(sc), {sc.kafka.raw_topic, sc.kafka.invalid_topic},
+                             std::chrono::milliseconds{sc.producer.probe_interval_ms}, error,
+                             [](int level, std::string_view msg) {
+                               log(level >= 3   ? log_level::error
+                                   : level == 2 ? log_level::warning
+                                                : log_level::info,
+                                   "kafka", msg);
+                             });
+  if (!ctx->kafka) {
+    log_error(main_component, "cannot create the Kafka producer: " + error);
+    return 1;
+  }
+  ctx->raw_topic = ctx->kafka->topic_index(sc.kafka.raw_topic);
+  ctx->invalid_topic = ctx->kafka->topic_index(sc.kafka.invalid_topic);
+  log_info(main_component, "Kafka " + sc.kafka.bootstrap_servers + ", topics " +
+                               sc.kafka.raw_topic + " / " + sc.kafka.invalid_topic + "; registry " +
+                               sc.registry.url);
+
+  ctx->metrics.set_scrape_hook([weak = std::weak_ptr<service_context>(ctx)](service_metrics& m) {
+    auto c = weak.lock();
+    if (!c) return;
+    m.batches_in_flight.Set(static_cast<double>(c->batches_in_flight.load()));
+    m.validator_queue.Set(static_cast<double>(c->validator_queue.load()));
+    m.producer_queue.Set(static_cast<double>(c->producer_queue.load()));
+    if (c->kafka) m.kafka_queue.Set(c->kafka->queue_length());
+    m.kafka_reachable.Set(c->kafka_reachable() ? 1 : 0);
+  });
+
+  int exit_code = 0;
+  {
+    caf::actor_system system{cfg};
+    auto root = system.spawn(supervisor, ctx, collector_components(ctx));
+
+    // Wait for SIGTERM/SIGINT or a stop request (bind failure, escalation).
+    timespec tick{0, 200 * 1000 * 1000};
+    while (!ctx->stop_requested.load()) {
+      int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) {
+        log_info(main_component, std::string{"received "} +
+                                     (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": shutting down");
+        ctx->request_stop(0, "signal");
+        break;
+      }
+    }
+    exit_code = ctx->exit_code.load();
+    if (exit_code != 0) log_error(main_component, "stopping: " + ctx->stop_reason());
+
+    // Reverse order: receiver (stop accepting, answer in-flight requests), validators,
+    // producers, schema cache; then flush Kafka.
+    caf::scoped_actor self{system};
+    auto deadline = std::chrono::milliseconds{sc.supervisor.drain_timeout_ms};
+    self->request(root, deadline, stop_atom::value)
+        .receive([](bool) {},
+                 [&](const caf::error& err) {
+                   log_error(main_component,
+                             "shutdown did not complete in time: " + system.render(err));
+                   if (exit_code == 0) exit_code = 1;
+                 });
+    self->send_exit(root, caf::exit_reason::user_shutdown);
+    auto left = ctx->kafka->flush(std::chrono::milliseconds{sc.producer.flush_timeout_ms});
+    if (left > 0) {
+      log_error(main_component, std::to_string(left) + " records not delivered at shutdown");
+      if (exit_code == 0) exit_code = 1;
+    } else {
+      log_info(main_component, "Kafka flushed");
+    }
+    ctx->kafka->stop();
+  }
+  ctx->validators.set({});
+  ctx->producers.set({});
+  log_info(main_component, "exit " + std::to_string(exit_code));
+  return exit_code;
+}
