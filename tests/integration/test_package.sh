@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The .deb: built by CPack from the existing build dir (no recompilation), then checked without the
-# platform: contents (dpkg -c), control fields (dpkg-deb -f), conffiles, maintainer scripts, the
-# systemd unit (systemd-analyze verify + security, when systemd-analyze exists), and a smoke run
-# of the packaged binary with the packaged config (starts, serves /health/live, exits 0 on SIGTERM).
+# platform: contents (dpkg -c), control fields (dpkg-deb -f), conffiles, maintainer scripts, an
+# install/reinstall/remove/purge cycle with dpkg on a private root, the systemd unit
+# (systemd-analyze verify + security, when systemd-analyze exists), and a smoke run of the
+# packaged binary with the packaged config (starts, serves /health/live, exits 0 on SIGTERM).
 #   env: CLICKSTREAM_BUILD_DIR (set by ctest; default build), CLICKSTREAM_SOURCE_DIR (default repo).
 set -euo pipefail
 
@@ -117,6 +118,39 @@ if [[ ! -d /run/systemd/system ]]; then
 fi
 ok "conffiles: /etc/clickstream/clickstream.conf /etc/default/clickstream; postinst/prerm/postrm"
 
+# 4b. dpkg itself, on a private root and database (the host is not touched; maintainer scripts run
+#     outside a chroot and, with no systemd running, do nothing): install, edit a conffile,
+#     reinstall (the upgrade path keeps the edit), remove (conffiles stay), purge (all gone).
+#     Depends are checked against the host's real packages instead (the binary was linked here).
+read -ra deps <<<"$(sed 's/([^)]*)//g; s/[,|]/ /g' <<<"$depends")"
+for dep in "${deps[@]}"; do
+  dpkg-query -W -f='${Status}' "$dep" 2>/dev/null | grep -q 'install ok installed' ||
+    fail "Depends names $dep, which is not an installed package here"
+done
+mkdir -p "$WORK/dpkg/admin/updates" "$WORK/dpkg/admin/info" "$WORK/dpkg/root"
+touch "$WORK/dpkg/admin/status"
+pdpkg() {
+  dpkg --force-script-chrootless --force-depends --instdir="$WORK/dpkg/root" \
+    --admindir="$WORK/dpkg/admin" "$@" >>"$WORK/dpkg/log" 2>&1 || {
+    cat "$WORK/dpkg/log" >&2
+    fail "dpkg $*"
+  }
+}
+pdpkg -i "$deb"
+[[ -x "$WORK/dpkg/root/usr/bin/clickstream-pipeline" ]] || fail "dpkg -i did not install the binary"
+echo 'KAFKA_BOOTSTRAP_SERVERS=kafka-test:9092' >>"$WORK/dpkg/root/etc/default/clickstream"
+pdpkg -i "$deb"
+grep -qx 'KAFKA_BOOTSTRAP_SERVERS=kafka-test:9092' "$WORK/dpkg/root/etc/default/clickstream" ||
+  fail "reinstalling lost the edit of /etc/default/clickstream"
+pdpkg -r clickstream
+[[ ! -e "$WORK/dpkg/root/usr/bin/clickstream-pipeline" ]] || fail "dpkg -r left the binary"
+[[ -f "$WORK/dpkg/root/etc/default/clickstream" && -f "$WORK/dpkg/root/etc/clickstream/clickstream.conf" ]] ||
+  fail "dpkg -r removed a conffile"
+pdpkg --purge clickstream
+left="$(find "$WORK/dpkg/root" -mindepth 1)"
+[[ -z "$left" ]] || fail "dpkg --purge left: $left"
+ok "dpkg (private root): install, conffile edit kept on reinstall, remove keeps /etc, purge removes all; Depends installed here"
+
 # 5. The unit.
 unit="$ROOT/lib/systemd/system/clickstream-pipeline.service"
 for want in 'ExecStart=/usr/bin/clickstream-pipeline --config-file=/etc/clickstream/clickstream.conf' \
@@ -178,4 +212,9 @@ pid=""
 }
 [[ -z "$(ls -A "$WORK/cwd")" ]] || fail "the service wrote to its working directory: $(ls -A "$WORK/cwd")"
 ok "packaged binary + packaged config: /health/live $live, /metrics, SIGTERM -> exit 0"
+if [[ -x "$ROOT/usr/bin/clickstream-generator" ]]; then
+  "$ROOT/usr/bin/clickstream-generator" --help | grep -q '^usage: clickstream-generator' ||
+    fail "packaged clickstream-generator --help does not print its usage"
+  ok "packaged clickstream-generator runs (--help)"
+fi
 echo "test_package: all checks passed"
