@@ -32,5 +32,5 @@ if [[ -z "$deb" || ! -f "$deb" ]]; then
   exit 1
 fi
 echo "==> $(dpkg-deb -f "$deb" Package Version Architecture | tr '\n' ' ')"
-dpkg-deb -f "$deb" Depends
+echo "==> Depends: $(dpkg-deb -f "$deb" Depends)"
 echo "$deb"
