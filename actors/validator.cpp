@@ -51,6 +51,9 @@ validator_actor::behavior_type validator(validator_actor::stateful_pointer<valid
             ctx.metrics.events_invalid(keyword, n);
           st.events.clear();  // views into the parser: do not keep them past this batch
         }
+        // Every record now lives in the arena (framed values, invalid documents with their
+        // original text): the body is not needed while the batch waits for Kafka.
+        std::string{}.swap(batch->body);
         forward_to_producer(ctx, std::move(batch));
       },
       [self](schema_atom, schema_ptr& schema) {
