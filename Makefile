@@ -5,7 +5,7 @@ ASAN_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
 .PHONY: all build build-asan deps connect-plugin up down status env clean-state stop-kafka \
-        topics schemas connectors test test-unit test-integration demo bench format lint clean help
+        topics schemas connectors test test-unit test-integration demo bench package format lint clean help
 
 all: build
 
@@ -15,6 +15,7 @@ help:
 	@echo "make demo         the whole pipeline on the real sample (or a synthesized dataset), with a report"
 	@echo "make up|down|status|env|clean-state|stop-kafka   the local platform"
 	@echo "make bench        benchmarks against ceilings measured in the same run"
+	@echo "make package      build/clickstream_<version>-1_<arch>.deb (CPack): binaries, config, systemd unit"
 	@echo "make deps         install build dependencies (Debian packages)"
 	@echo "make format|lint  clang-format the sources | shellcheck + format check"
 
@@ -74,6 +75,9 @@ demo:
 
 bench:
 	@scripts/bench.sh
+
+package:
+	@BUILD_DIR=$(BUILD_DIR) JOBS=$(JOBS) scripts/package.sh
 
 format:
 	@scripts/lint.sh format

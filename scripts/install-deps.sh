@@ -3,7 +3,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config dpkg-dev
   libcaf-dev librdkafka-dev libsimdjson-dev libvalijson-dev libcpp-httplib-dev
   prometheus-cpp-dev catch2 nlohmann-json3-dev zlib1g-dev libssl-dev libbrotli-dev
   openjdk-17-jdk-headless maven
