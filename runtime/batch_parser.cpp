@@ -62,10 +62,14 @@ std::size_t first_invalid_utf8(std::string_view s) noexcept {
     } else {
       return i;
     }
-    if (i + len > n) return i;
+    if (i + len > n) {
+      return i;
+    }
     for (std::size_t k = 1; k < len; ++k) {
       const unsigned char cc = p[i + k];
-      if ((cc & 0xC0) != 0x80) return i;
+      if ((cc & 0xC0) != 0x80) {
+        return i;
+      }
       cp = (cp << 6) | (cc & 0x3F);
     }
     // Overlong forms, UTF-16 surrogates and code points above U+10FFFF are not valid UTF-8.
@@ -106,16 +110,22 @@ struct error_locator {
     detail = ex.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error while ..."
     const auto colon = detail.find(": ");
-    if (colon != std::string::npos) detail.erase(0, colon + 2);
+    if (colon != std::string::npos) {
+      detail.erase(0, colon + 2);
+    }
     return false;
   }
 };
 
 // Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
 void truncate_utf8(std::string& s, std::size_t max) {
-  if (s.size() <= max) return;
+  if (s.size() <= max) {
+    return;
+  }
   std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
   s.resize(cut);
   s += "...";
 }
@@ -163,12 +173,18 @@ std::size_t skip_string(const char* s, std::size_t n, std::size_t i) noexcept {
   ++i;
   for (;;) {
     const void* q = std::memchr(s + i, '"', n - i);
-    if (q == nullptr) return n;  // unreachable for validated input
+    if (q == nullptr) {
+      return n;  // unreachable for validated input
+    }
     std::size_t j = static_cast<std::size_t>(static_cast<const char*>(q) - s);
     // The quote is escaped when preceded by an odd number of backslashes.
     std::size_t k = j;
-    while (k > i && s[k - 1] == '\\') --k;
-    if (((j - k) & 1U) == 0) return j + 1;
+    while (k > i && s[k - 1] == '\\') {
+      --k;
+    }
+    if (((j - k) & 1U) == 0) {
+      return j + 1;
+    }
     i = j + 1;
   }
 }
@@ -176,7 +192,9 @@ std::size_t skip_string(const char* s, std::size_t n, std::size_t i) noexcept {
 // Returns the index one past the end of the JSON value starting at s[i] (validated input).
 std::size_t skip_value(const char* s, std::size_t n, std::size_t i) noexcept {
   const char c = s[i];
-  if (c == '"') return skip_string(s, n, i);
+  if (c == '"') {
+    return skip_string(s, n, i);
+  }
   if (c == '{' || c == '[') {
     std::size_t depth = 0;
     while (i < n) {
@@ -188,14 +206,18 @@ std::size_t skip_value(const char* s, std::size_t n, std::size_t i) noexcept {
       if (d == '{' || d == '[') {
         ++depth;
       } else if (d == '}' || d == ']') {
-        if (--depth == 0) return i + 1;
+        if (--depth == 0) {
+          return i + 1;
+        }
       }
       ++i;
     }
     return n;
   }
   // number, true, false, null
-  while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && !is_ws(s[i])) ++i;
+  while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && !is_ws(s[i])) {
+    ++i;
+  }
   return i;
 }
 
@@ -213,7 +235,9 @@ batch_error batch_parser::parse(std::string_view body, std::vector<event_span>& 
     return batch_error::too_large;
   }
   std::size_t first = 0;
-  while (first < body.size() && is_ws(body[first])) ++first;
+  while (first < body.size() && is_ws(body[first])) {
+    ++first;
+  }
   if (first == body.size()) {
     message = "body is empty; expected a JSON array of events";
     return batch_error::empty_body;
@@ -224,8 +248,8 @@ batch_error batch_parser::parse(std::string_view body, std::vector<event_span>& 
     parser_ = simdjson::dom::parser(limits_.max_body_bytes);
   }
   if (parser_.max_depth() != limits_.max_depth || parser_.capacity() < body.size()) {
-    constexpr std::size_t min_capacity =
-        64 * 1024;  // avoid regrowing for every slightly bigger body
+    // at least 64 KiB: avoid regrowing for every slightly bigger body
+    constexpr std::size_t min_capacity = std::size_t{64} * 1024;
     const std::size_t cap =
         std::max({body.size(), parser_.capacity(), std::min(min_capacity, limits_.max_body_bytes)});
     if (auto err = parser_.allocate(cap, limits_.max_depth)) {
@@ -241,8 +265,9 @@ batch_error batch_parser::parse(std::string_view body, std::vector<event_span>& 
       case simdjson::UTF8_ERROR: {
         const std::size_t at = first_invalid_utf8(body);
         message = "body is not valid UTF-8";
-        if (at != std::string_view::npos)
+        if (at != std::string_view::npos) {
           message += ": invalid byte sequence at byte " + std::to_string(at);
+        }
         return batch_error::invalid_utf8;
       }
       case simdjson::DEPTH_ERROR:
@@ -290,15 +315,25 @@ batch_error batch_parser::parse(std::string_view body, std::vector<event_span>& 
   auto it = arr.begin();
   const auto end = arr.end();
   for (;;) {
-    while (i < n && is_ws(s[i])) ++i;
-    if (i >= n || s[i] == ']') break;
+    while (i < n && is_ws(s[i])) {
+      ++i;
+    }
+    if (i >= n || s[i] == ']') {
+      break;
+    }
     const std::size_t start = i;
     i = skip_value(s, n, i);
-    if (it == end) break;
+    if (it == end) {
+      break;
+    }
     events.push_back(event_span{std::string_view(s + start, i - start), *it});
     ++it;
-    while (i < n && is_ws(s[i])) ++i;
-    if (i < n && s[i] == ',') ++i;
+    while (i < n && is_ws(s[i])) {
+      ++i;
+    }
+    if (i < n && s[i] == ',') {
+      ++i;
+    }
   }
   if (events.size() != count) {
     // Cannot happen for a body simdjson accepted; refuse rather than misattribute bytes.

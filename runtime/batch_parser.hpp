@@ -19,7 +19,7 @@ struct batch_limits {
   std::size_t max_depth = 64;
   // After a body larger than this, the simdjson buffers (about 15x the body size) are released at
   // the next parse of a smaller body, so one big request does not pin memory for ever.
-  std::size_t retain_capacity = 256 * 1024;
+  std::size_t retain_capacity = std::size_t{256} * 1024;
 };
 
 enum class batch_error {

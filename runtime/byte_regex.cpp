@@ -27,19 +27,27 @@ struct node {
 
 byteset digit_set() {
   byteset s;
-  for (int c = '0'; c <= '9'; ++c) s.set(static_cast<std::size_t>(c));
+  for (int c = '0'; c <= '9'; ++c) {
+    s.set(static_cast<std::size_t>(c));
+  }
   return s;
 }
 byteset word_set() {
   byteset s = digit_set();
-  for (int c = 'a'; c <= 'z'; ++c) s.set(static_cast<std::size_t>(c));
-  for (int c = 'A'; c <= 'Z'; ++c) s.set(static_cast<std::size_t>(c));
+  for (int c = 'a'; c <= 'z'; ++c) {
+    s.set(static_cast<std::size_t>(c));
+  }
+  for (int c = 'A'; c <= 'Z'; ++c) {
+    s.set(static_cast<std::size_t>(c));
+  }
   s.set('_');
   return s;
 }
 byteset space_set() {
   byteset s;
-  for (const char c : {' ', '\t', '\n', '\v', '\f', '\r'}) s.set(static_cast<unsigned char>(c));
+  for (const char c : {' ', '\t', '\n', '\v', '\f', '\r'}) {
+    s.set(static_cast<unsigned char>(c));
+  }
   return s;
 }
 byteset single(unsigned char c) {
@@ -53,9 +61,15 @@ bool is_alnum(char c) {
 }
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
   return -1;
 }
 
@@ -65,7 +79,9 @@ class parser {
 
   node parse() {
     node n = parse_alt();
-    if (i_ != p_.size()) throw unsupported("unexpected ')'");
+    if (i_ != p_.size()) {
+      throw unsupported("unexpected ')'");
+    }
     return n;
   }
 
@@ -78,7 +94,9 @@ class parser {
   char peek() const { return p_[i_]; }
 
   node parse_alt() {
-    if (++depth_ > 100) throw unsupported("groups nested too deeply");
+    if (++depth_ > 100) {
+      throw unsupported("groups nested too deeply");
+    }
     node first = parse_concat();
     if (at_end() || peek() != '|') {
       --depth_;
@@ -98,7 +116,9 @@ class parser {
   node parse_concat() {
     node c;
     c.kind = node::concat;
-    while (!at_end() && peek() != '|' && peek() != ')') c.children.push_back(parse_quantified());
+    while (!at_end() && peek() != '|' && peek() != ')') {
+      c.children.push_back(parse_quantified());
+    }
     return c;
   }
 
@@ -107,7 +127,9 @@ class parser {
     long v = 0;
     while (!at_end() && peek() >= '0' && peek() <= '9') {
       v = v * 10 + (peek() - '0');
-      if (v > 1000) throw unsupported("repetition count too large");
+      if (v > 1000) {
+        throw unsupported("repetition count too large");
+      }
       ++i_;
     }
     out = static_cast<int>(v);
@@ -116,7 +138,9 @@ class parser {
 
   node parse_quantified() {
     node atom = parse_atom();
-    if (at_end()) return atom;
+    if (at_end()) {
+      return atom;
+    }
     int min = 0, max = 0;
     const char c = peek();
     if (c == '*') {
@@ -127,21 +151,33 @@ class parser {
       min = 0, max = 1, ++i_;
     } else if (c == '{') {
       ++i_;
-      if (!parse_int(min)) throw unsupported("'{' is not a repetition");
+      if (!parse_int(min)) {
+        throw unsupported("'{' is not a repetition");
+      }
       if (!at_end() && peek() == ',') {
         ++i_;
-        if (!parse_int(max)) max = -1;
+        if (!parse_int(max)) {
+          max = -1;
+        }
       } else {
         max = min;
       }
-      if (at_end() || peek() != '}') throw unsupported("unterminated repetition");
+      if (at_end() || peek() != '}') {
+        throw unsupported("unterminated repetition");
+      }
       ++i_;
-      if (max != -1 && max < min) throw unsupported("bad repetition range");
+      if (max != -1 && max < min) {
+        throw unsupported("bad repetition range");
+      }
     } else {
       return atom;
     }
-    if (atom.kind == node::bol || atom.kind == node::eol) throw unsupported("quantified anchor");
-    if (!at_end() && peek() == '?') ++i_;  // lazy: same language
+    if (atom.kind == node::bol || atom.kind == node::eol) {
+      throw unsupported("quantified anchor");
+    }
+    if (!at_end() && peek() == '?') {
+      ++i_;  // lazy: same language
+    }
     if (!at_end() && (peek() == '*' || peek() == '+' || peek() == '?' || peek() == '{')) {
       throw unsupported("repeated quantifier");
     }
@@ -173,7 +209,9 @@ class parser {
           }
         }
         node inner = parse_alt();
-        if (at_end() || peek() != ')') throw unsupported("unterminated group");
+        if (at_end() || peek() != ')') {
+          throw unsupported("unterminated group");
+        }
         ++i_;
         return inner;
       }
@@ -218,7 +256,9 @@ class parser {
 
   // After a backslash. In a class, \b is a backspace; outside, a word boundary (unsupported).
   byteset parse_escape(bool in_class) {
-    if (at_end()) throw unsupported("trailing backslash");
+    if (at_end()) {
+      throw unsupported("trailing backslash");
+    }
     const char c = p_[i_++];
     switch (c) {
       case 'd':
@@ -244,15 +284,23 @@ class parser {
       case 'v':
         return single('\v');
       case 'b':
-        if (in_class) return single('\b');
+        if (in_class) {
+          return single('\b');
+        }
         throw unsupported("word boundary");
       case '0':
-        if (!at_end() && peek() >= '0' && peek() <= '9') throw unsupported("octal escape");
+        if (!at_end() && peek() >= '0' && peek() <= '9') {
+          throw unsupported("octal escape");
+        }
         return single('\0');
       case 'x': {
-        if (i_ + 2 > p_.size()) throw unsupported("short \\x escape");
+        if (i_ + 2 > p_.size()) {
+          throw unsupported("short \\x escape");
+        }
         const int h = hex_value(p_[i_]), l = hex_value(p_[i_ + 1]);
-        if (h < 0 || l < 0) throw unsupported("bad \\x escape");
+        if (h < 0 || l < 0) {
+          throw unsupported("bad \\x escape");
+        }
         i_ += 2;
         return single(static_cast<unsigned char>(h * 16 + l));
       }
@@ -271,11 +319,15 @@ class parser {
       negate = true;
       ++i_;
     }
-    if (!at_end() && peek() == ']') throw unsupported("empty class");
+    if (!at_end() && peek() == ']') {
+      throw unsupported("empty class");
+    }
     byteset s;
     bool first = true;
     while (true) {
-      if (at_end()) throw unsupported("unterminated class");
+      if (at_end()) {
+        throw unsupported("unterminated class");
+      }
       if (peek() == ']') {
         ++i_;
         break;
@@ -309,10 +361,18 @@ class parser {
         byteset b;
         int hi;
         read_atom(b, hi);
-        if (lo < 0 || hi < 0) throw unsupported("class in a range");
-        if (lo > hi) throw unsupported("reversed range");
-        if (lo >= 0x80 || hi >= 0x80) throw unsupported("range over non-ASCII bytes");
-        for (int x = lo; x <= hi; ++x) s.set(static_cast<std::size_t>(x));
+        if (lo < 0 || hi < 0) {
+          throw unsupported("class in a range");
+        }
+        if (lo > hi) {
+          throw unsupported("reversed range");
+        }
+        if (lo >= 0x80 || hi >= 0x80) {
+          throw unsupported("range over non-ASCII bytes");
+        }
+        for (int x = lo; x <= hi; ++x) {
+          s.set(static_cast<std::size_t>(x));
+        }
       } else {
         s |= a;
       }
@@ -346,7 +406,9 @@ class nfa_builder {
   };
 
   int add(nfa_state s) {
-    if (states.size() >= max_nfa_states) throw unsupported("pattern too large");
+    if (states.size() >= max_nfa_states) {
+      throw unsupported("pattern too large");
+    }
     states.push_back(s);
     return static_cast<int>(states.size() - 1);
   }
@@ -381,7 +443,9 @@ class nfa_builder {
         return {s, {{s, 0}}};
       }
       case node::concat: {
-        if (n.children.empty()) return build(node{});
+        if (n.children.empty()) {
+          return build(node{});
+        }
         frag f = build(n.children[0]);
         for (std::size_t i = 1; i < n.children.size(); ++i) {
           frag g = build(n.children[i]);
@@ -458,7 +522,9 @@ std::shared_ptr<const byte_regex> byte_regex::compile(std::string_view pattern,
       while (!stack.empty()) {
         const int s = stack.back();
         stack.pop_back();
-        if (s < 0 || seen[static_cast<std::size_t>(s)]) continue;
+        if (s < 0 || seen[static_cast<std::size_t>(s)]) {
+          continue;
+        }
         seen[static_cast<std::size_t>(s)] = 1;
         const nfa_state& x = st[static_cast<std::size_t>(s)];
         switch (x.kind) {
@@ -474,7 +540,9 @@ std::shared_ptr<const byte_regex> byte_regex::compile(std::string_view pattern,
             }
             break;
           case nfa_state::bol:
-            if (at_start) stack.push_back(x.out);
+            if (at_start) {
+              stack.push_back(x.out);
+            }
             break;
           case nfa_state::split:
             stack.push_back(x.out2);
@@ -498,22 +566,34 @@ std::shared_ptr<const byte_regex> byte_regex::compile(std::string_view pattern,
     auto intern = [&](std::vector<int> set, bool initial) -> std::uint32_t {
       auto key = std::make_pair(std::move(set), initial);
       auto it = ids.find(key);
-      if (it != ids.end()) return it->second;
-      if (todo.size() >= max_dfa_states) throw unsupported("automaton too large");
+      if (it != ids.end()) {
+        return it->second;
+      }
+      if (todo.size() >= max_dfa_states) {
+        throw unsupported("automaton too large");
+      }
       const auto id = static_cast<std::uint32_t>(todo.size());
       ids.emplace(key, id);
       // flags
       std::uint8_t flags = 0;
       const auto& members = key.first;
-      if (std::binary_search(members.begin(), members.end(), match)) flags |= match_now;
-      if (members.empty()) flags |= dead;
+      if (std::binary_search(members.begin(), members.end(), match)) {
+        flags |= match_now;
+      }
+      if (members.empty()) {
+        flags |= dead;
+      }
       std::vector<int> eols;
       for (const int m : members) {
-        if (st[static_cast<std::size_t>(m)].kind == nfa_state::eol) eols.push_back(m);
+        if (st[static_cast<std::size_t>(m)].kind == nfa_state::eol) {
+          eols.push_back(m);
+        }
       }
       if (!eols.empty()) {
         const auto end_set = closure(eols, initial, true);
-        if (std::binary_search(end_set.begin(), end_set.end(), match)) flags |= match_at_end;
+        if (std::binary_search(end_set.begin(), end_set.end(), match)) {
+          flags |= match_at_end;
+        }
       }
       out->flags_.push_back(flags);
       todo.push_back(std::move(key));
@@ -545,7 +625,9 @@ std::shared_ptr<const byte_regex> byte_regex::compile(std::string_view pattern,
     }
     return out;
   } catch (const unsupported& e) {
-    if (why_not) *why_not = e.what();
+    if (why_not) {
+      *why_not = e.what();
+    }
     return nullptr;
   }
 }

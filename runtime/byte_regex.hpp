@@ -23,13 +23,19 @@ class byte_regex {
   // true if some substring of `s` matches (std::regex_search semantics, no multiline).
   bool search(std::string_view s) const noexcept {
     std::uint32_t st = 0;
-    if (flags_[st] & match_now) return true;
+    if (flags_[st] & match_now) {
+      return true;
+    }
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());
     for (std::size_t i = 0, n = s.size(); i < n; ++i) {
       st = table_[st * 256 + p[i]];
       const std::uint8_t f = flags_[st];
-      if (f & match_now) return true;
-      if (f & dead) return false;
+      if (f & match_now) {
+        return true;
+      }
+      if (f & dead) {
+        return false;
+      }
     }
     return (flags_[st] & match_at_end) != 0;
   }

@@ -73,11 +73,17 @@ struct fast_schema_builder {
       n.always_invalid = !j.get<bool>();
       return &n;
     }
-    if (!j.is_object()) throw refused(where + " is not a schema");
+    if (!j.is_object()) {
+      throw refused(where + " is not a schema");
+    }
     if (j.contains("if")) {
       n.if_ = build(j.at("if"), where + "/if");
-      if (j.contains("then")) n.then_ = build(j.at("then"), where + "/then");
-      if (j.contains("else")) n.else_ = build(j.at("else"), where + "/else");
+      if (j.contains("then")) {
+        n.then_ = build(j.at("then"), where + "/then");
+      }
+      if (j.contains("else")) {
+        n.else_ = build(j.at("else"), where + "/else");
+      }
     }
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
@@ -94,7 +100,9 @@ struct fast_schema_builder {
           names.push_back(v.get<std::string>());
         } else if (v.is_array()) {
           for (const auto& x : v) {
-            if (!x.is_string()) throw refused(at + ": type entries must be names");
+            if (!x.is_string()) {
+              throw refused(at + ": type entries must be names");
+            }
             names.push_back(x.get<std::string>());
           }
         } else {
@@ -119,22 +127,36 @@ struct fast_schema_builder {
             throw refused(at + ": type " + t);
           }
         }
-        if (n.types == 0) n.always_invalid = true;  // "type": [] matches nothing
+        if (n.types == 0) {
+          n.always_invalid = true;  // "type": [] matches nothing
+        }
       } else if (k == "enum" || k == "const") {
         const nlohmann::json values = k == "const" ? nlohmann::json::array({v}) : v;
-        if (!values.is_array()) throw refused(at + ": enum must be an array");
-        if (n.has_enum) throw refused(at + ": enum and const together");
+        if (!values.is_array()) {
+          throw refused(at + ": enum must be an array");
+        }
+        if (n.has_enum) {
+          throw refused(at + ": enum and const together");
+        }
         n.has_enum = true;
         n.enum_is_const = k == "const";
-        for (const auto& x : values) n.enum_values.push_back(to_scalar(x, at));
+        for (const auto& x : values) {
+          n.enum_values.push_back(to_scalar(x, at));
+        }
       } else if (k == "required") {
-        if (!v.is_array()) throw refused(at + ": required must be an array");
+        if (!v.is_array()) {
+          throw refused(at + ": required must be an array");
+        }
         for (const auto& x : v) {
-          if (!x.is_string()) throw refused(at + ": required entries must be strings");
+          if (!x.is_string()) {
+            throw refused(at + ": required entries must be strings");
+          }
           n.required.push_back(x.get<std::string>());
         }
       } else if (k == "properties") {
-        if (!v.is_object()) throw refused(at + ": properties must be an object");
+        if (!v.is_object()) {
+          throw refused(at + ": properties must be an object");
+        }
         n.has_properties = true;
         for (auto p = v.begin(); p != v.end(); ++p) {
           n.properties.emplace_back(p.key(), build(p.value(), at + "/" + p.key()));
@@ -148,7 +170,9 @@ struct fast_schema_builder {
         }
       } else if (k == "minimum" || k == "maximum" || k == "exclusiveMinimum" ||
                  k == "exclusiveMaximum") {
-        if (!v.is_number()) throw refused(at + ": must be a number");
+        if (!v.is_number()) {
+          throw refused(at + ": must be a number");
+        }
         const double d = v.get<double>();
         if (k == "minimum") {
           n.has_min = true, n.min = d;
@@ -165,22 +189,42 @@ struct fast_schema_builder {
           throw refused(at + ": must be a non-negative integer");
         }
         const std::int64_t x = v.get<std::int64_t>();
-        if (k == "minLength") n.min_length = x;
-        if (k == "maxLength") n.max_length = x;
-        if (k == "minItems") n.min_items = x;
-        if (k == "maxItems") n.max_items = x;
-        if (k == "minProperties") n.min_props = x;
-        if (k == "maxProperties") n.max_props = x;
+        if (k == "minLength") {
+          n.min_length = x;
+        }
+        if (k == "maxLength") {
+          n.max_length = x;
+        }
+        if (k == "minItems") {
+          n.min_items = x;
+        }
+        if (k == "maxItems") {
+          n.max_items = x;
+        }
+        if (k == "minProperties") {
+          n.min_props = x;
+        }
+        if (k == "maxProperties") {
+          n.max_props = x;
+        }
       } else if (k == "pattern") {
-        if (!v.is_string()) throw refused(at + ": must be a string");
+        if (!v.is_string()) {
+          throw refused(at + ": must be a string");
+        }
         const std::string p = v.get<std::string>();
         n.pattern = byte_regex::compile(p);
-        if (!n.pattern) n.slow_pattern = std::make_unique<std::regex>(p);
+        if (!n.pattern) {
+          n.slow_pattern = std::make_unique<std::regex>(p);
+        }
       } else if (k == "items") {
-        if (!v.is_object() && !v.is_boolean()) throw refused(at + ": tuple form");
+        if (!v.is_object() && !v.is_boolean()) {
+          throw refused(at + ": tuple form");
+        }
         n.items = build(v, at);
       } else if (k == "allOf" || k == "anyOf" || k == "oneOf") {
-        if (!v.is_array() || v.empty()) throw refused(at + ": must be a non-empty array");
+        if (!v.is_array() || v.empty()) {
+          throw refused(at + ": must be a non-empty array");
+        }
         auto& list = k == "allOf" ? n.all_of : k == "anyOf" ? n.any_of : n.one_of;
         for (std::size_t i = 0; i < v.size(); ++i) {
           list.push_back(build(v[i], at + "/" + std::to_string(i)));
@@ -227,10 +271,14 @@ std::shared_ptr<const fast_schema> fast_schema::compile(const nlohmann::json& sc
     fast_schema_builder b{*out};
     out->root_ = b.build(schema, "#");
   } catch (const refused& e) {
-    if (why_not) *why_not = e.what();
+    if (why_not) {
+      *why_not = e.what();
+    }
     return nullptr;
   } catch (const std::exception& e) {
-    if (why_not) *why_not = e.what();
+    if (why_not) {
+      *why_not = e.what();
+    }
     return nullptr;
   }
   return out;
@@ -245,8 +293,12 @@ using simdjson::dom::element_type;
 std::uint64_t u8_length(std::string_view s) noexcept {
   std::uint64_t n = 0;
   for (const char c : s) {
-    if (c == '\0') break;
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+    if (c == '\0') {
+      break;
+    }
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++n;
+    }
   }
   return n;
 }
@@ -292,18 +344,26 @@ bool enum_match(const std::vector<scalar>& values, const element& e, element_typ
   for (const auto& v : values) {
     switch (v.kind) {
       case scalar::null:
-        if (t == element_type::NULL_VALUE) return true;
+        if (t == element_type::NULL_VALUE) {
+          return true;
+        }
         break;
       case scalar::boolean:
-        if (t == element_type::BOOL && e.get_bool().value_unsafe() == v.b) return true;
+        if (t == element_type::BOOL && e.get_bool().value_unsafe() == v.b) {
+          return true;
+        }
         break;
       case scalar::number: {
         double d;
-        if (as_number(e, t, d) && d == v.d) return true;
+        if (as_number(e, t, d) && d == v.d) {
+          return true;
+        }
         break;
       }
       case scalar::string:
-        if (t == element_type::STRING && e.get_string().value_unsafe() == v.s) return true;
+        if (t == element_type::STRING && e.get_string().value_unsafe() == v.s) {
+          return true;
+        }
         break;
     }
   }
@@ -364,7 +424,9 @@ bool eval_object(const fast_schema::node& n, const simdjson::dom::object& o, col
         break;
       }
     }
-    if (!found) CLICKSTREAM_FAIL("Missing required property '" + name + "'.");
+    if (!found) {
+      CLICKSTREAM_FAIL("Missing required property '" + name + "'.");
+    }
   }
   if (n.min_props >= 0 && o.size() < static_cast<std::size_t>(n.min_props)) {
     CLICKSTREAM_FAIL("Object should have no fewer than " + std::to_string(n.min_props) +
@@ -374,7 +436,9 @@ bool eval_object(const fast_schema::node& n, const simdjson::dom::object& o, col
     CLICKSTREAM_FAIL("Object should have no more than " + std::to_string(n.max_props) +
                      " properties.");
   }
-  if (!n.has_properties) return ok;
+  if (!n.has_properties) {
+    return ok;
+  }
   std::size_t matched = 0;  // distinct schema properties present (valijson's propertiesMatched)
   for (const auto& [name, child] : n.properties) {
     for (auto it = o.begin(); it != o.end(); ++it) {
@@ -390,7 +454,9 @@ bool eval_object(const fast_schema::node& n, const simdjson::dom::object& o, col
   }
   auto known = [&](const simdjson::dom::object::iterator& it) {
     for (const auto& p : n.properties) {
-      if (it.key_equals(p.first)) return true;
+      if (it.key_equals(p.first)) {
+        return true;
+      }
     }
     return false;
   };
@@ -424,7 +490,9 @@ bool eval_object(const fast_schema::node& n, const simdjson::dom::object& o, col
 
 template <bool Collect>
 bool eval(const fast_schema::node& n, const element& e, collector* col) {
-  if (n.always_invalid) return false;  // valijson reports nothing for a false schema
+  if (n.always_invalid) {
+    return false;  // valijson reports nothing for a false schema
+  }
   bool ok = true;
   const element_type t = e.type();
   if (n.types != 0 && !matches_type(n.types, t)) {
@@ -437,7 +505,9 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
   switch (t) {
     case element_type::OBJECT:
       if (!eval_object<Collect>(n, e.get_object().value_unsafe(), col)) {
-        if constexpr (!Collect) return false;
+        if constexpr (!Collect) {
+          return false;
+        }
         ok = false;
       }
       break;
@@ -464,7 +534,9 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
           matched = false;
         }
       }
-      if (!matched) CLICKSTREAM_FAIL("Failed to match regex specified by 'pattern' constraint.");
+      if (!matched) {
+        CLICKSTREAM_FAIL("Failed to match regex specified by 'pattern' constraint.");
+      }
       break;
     }
     case element_type::INT64:
@@ -478,10 +550,12 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
       if (n.has_max && d > n.max) {
         CLICKSTREAM_FAIL("Expected number less than or equal to " + limit_text(n.max));
       }
-      if (n.has_xmin && d <= n.xmin)
+      if (n.has_xmin && d <= n.xmin) {
         CLICKSTREAM_FAIL("Expected number greater than " + limit_text(n.xmin));
-      if (n.has_xmax && d >= n.xmax)
+      }
+      if (n.has_xmax && d >= n.xmax) {
         CLICKSTREAM_FAIL("Expected number less than " + limit_text(n.xmax));
+      }
       break;
     }
     case element_type::ARRAY: {
@@ -504,8 +578,9 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
           } else {
             item_ok = eval<false>(*n.items, x, col);
           }
-          if (!item_ok)
+          if (!item_ok) {
             CLICKSTREAM_FAIL("Failed to validate item #" + std::to_string(index) + " in array.");
+          }
           ++index;
         }
       }
@@ -533,7 +608,9 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
         }
       }
       if (!any) {
-        for (auto& x : branch_errors) col->out->push_back(std::move(x));
+        for (auto& x : branch_errors) {
+          col->out->push_back(std::move(x));
+        }
         CLICKSTREAM_FAIL("Failed to validate against any schemas allowed by anyOf constraint.");
       }
     } else {
@@ -544,7 +621,9 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
           break;
         }
       }
-      if (!any) return false;
+      if (!any) {
+        return false;
+      }
     }
   }
   if (!n.one_of.empty()) {
@@ -560,7 +639,9 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
         }
       }
       if (count == 0) {
-        for (auto& x : branch_errors) col->out->push_back(std::move(x));
+        for (auto& x : branch_errors) {
+          col->out->push_back(std::move(x));
+        }
         CLICKSTREAM_FAIL(
             "Failed to validate against any child schemas allowed by oneOf constraint.");
       } else if (count > 1) {
@@ -569,9 +650,13 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
     } else {
       int count = 0;
       for (const auto* c : n.one_of) {
-        if (eval<false>(*c, e, col) && ++count > 1) return false;
+        if (eval<false>(*c, e, col) && ++count > 1) {
+          return false;
+        }
       }
-      if (count != 1) return false;
+      if (count != 1) {
+        return false;
+      }
     }
   }
   if (n.not_ != nullptr && eval<false>(*n.not_, e, nullptr)) {
@@ -584,12 +669,16 @@ bool eval(const fast_schema::node& n, const element& e, collector* col) {
         std::vector<fast_schema::error> branch_errors;
         collector b{col->pointer, &branch_errors};
         if (!eval<true>(*branch, e, &b)) {
-          for (auto& x : branch_errors) col->out->push_back(std::move(x));
+          for (auto& x : branch_errors) {
+            col->out->push_back(std::move(x));
+          }
           CLICKSTREAM_FAIL(
               "Failed to validate against a conditional schema set by if-then-else constraints.");
         }
       } else {
-        if (!eval<false>(*branch, e, col)) return false;
+        if (!eval<false>(*branch, e, col)) {
+          return false;
+        }
       }
     }
   }
@@ -605,7 +694,9 @@ bool fast_schema::valid(simdjson::dom::element e) const noexcept {
 }
 
 bool fast_schema::collect(simdjson::dom::element e, std::vector<error>& errors) const {
-  if (root_ == nullptr) return false;
+  if (root_ == nullptr) {
+    return false;
+  }
   collector col{std::string(), &errors};
   return eval<true>(*root_, e, &col);
 }

@@ -25,7 +25,9 @@ void append_confluent_value(std::string& out, std::int32_t schema_id, std::strin
   const std::size_t at = out.size();
   out.resize(at + confluent_header_size + json.size());
   write_confluent_header(&out[at], schema_id);
-  if (!json.empty()) std::memcpy(&out[at + confluent_header_size], json.data(), json.size());
+  if (!json.empty()) {
+    std::memcpy(&out[at + confluent_header_size], json.data(), json.size());
+  }
 }
 
 std::string confluent_value(std::int32_t schema_id, std::string_view json) {
@@ -35,7 +37,9 @@ std::string confluent_value(std::int32_t schema_id, std::string_view json) {
 }
 
 std::optional<confluent_view> parse_confluent_value(std::string_view value) noexcept {
-  if (value.size() < confluent_header_size || value[0] != '\0') return std::nullopt;
+  if (value.size() < confluent_header_size || value[0] != '\0') {
+    return std::nullopt;
+  }
   const auto b = [&](std::size_t i) {
     return static_cast<std::uint32_t>(static_cast<unsigned char>(value[i]));
   };
@@ -57,7 +61,9 @@ std::uint64_t fnv1a64(std::string_view data, std::uint64_t hash) noexcept {
 void visitor_key(simdjson::dom::element event, std::string& out) {
   out.clear();
   simdjson::dom::object body;
-  if (event["event"].get_object().get(body) != simdjson::SUCCESS) return;
+  if (event["event"].get_object().get(body) != simdjson::SUCCESS) {
+    return;
+  }
   simdjson::dom::element customer;
   if (body["customer-id"].get(customer) == simdjson::SUCCESS) {
     char buf[24];
@@ -114,9 +120,13 @@ void append_escaped(std::string& out, std::string_view s) {
   const char* const end = p + s.size();
   while (p < end) {
     const char* run = p;
-    while (p < end && !needs_escape(static_cast<unsigned char>(*p))) ++p;
+    while (p < end && !needs_escape(static_cast<unsigned char>(*p))) {
+      ++p;
+    }
     out.append(run, static_cast<std::size_t>(p - run));
-    if (p == end) break;
+    if (p == end) {
+      break;
+    }
     const auto c = static_cast<unsigned char>(*p++);
     switch (c) {
       case '"':
@@ -210,7 +220,9 @@ void append_invalid_record(std::string& out, std::string_view original,
   out += utf8 ? "\"utf8\"" : "\"base64\"";
   out += ",\"errors\":[";
   for (std::size_t i = 0; i < errors.size(); ++i) {
-    if (i) out.push_back(',');
+    if (i) {
+      out.push_back(',');
+    }
     out += "{\"pointer\":";
     append_json_string(out, errors[i].pointer);
     out += ",\"keyword\":";
@@ -277,7 +289,9 @@ void new_correlation_id(std::string& out) {
   out.resize(36);
   std::size_t o = 0;
   for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      out[o++] = '-';
+    }
     out[o++] = hex_digits[b[i] >> 4];
     out[o++] = hex_digits[b[i] & 0xF];
   }
@@ -320,7 +334,9 @@ void append_rfc3339_utc(std::string& out, std::chrono::system_clock::time_point 
   const std::int64_t mp = (5 * doy + 2) / 153;
   const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
+  if (m <= 2) {
+    ++y;
+  }
 
   char buf[32];
   auto put = [&](std::size_t at, std::int64_t v, int width) {
@@ -329,7 +345,9 @@ void append_rfc3339_utc(std::string& out, std::chrono::system_clock::time_point 
       v /= 10;
     }
   };
-  if (y < 0 || y > 9999) y = y < 0 ? 0 : 9999;  // RFC 3339 has 4-digit years
+  if (y < 0 || y > 9999) {
+    y = y < 0 ? 0 : 9999;  // RFC 3339 has 4-digit years
+  }
   put(0, y, 4);
   buf[4] = '-';
   put(5, m, 2);

@@ -38,7 +38,9 @@ void check_patterns(const nlohmann::json& node, const std::string& where) {
   if (node.is_object()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
       const std::string& key = it.key();
-      if (key == "enum" || key == "const" || key == "default" || key == "examples") continue;
+      if (key == "enum" || key == "const" || key == "default" || key == "examples") {
+        continue;
+      }
       if ((key == "pattern") && it.value().is_string()) {
         try {
           std::regex re(it.value().get<std::string>());
@@ -163,7 +165,9 @@ constexpr keyword_rule keyword_rules[] = {
 
 const keyword_rule* find_rule(std::string_view description) {
   for (const auto& r : keyword_rules) {
-    if (description.substr(0, r.prefix.size()) == r.prefix) return &r;
+    if (description.substr(0, r.prefix.size()) == r.prefix) {
+      return &r;
+    }
   }
   return nullptr;
 }
@@ -173,7 +177,9 @@ std::string to_pointer(const std::vector<std::string>& context) {
   std::string p;
   for (std::size_t i = 1; i < context.size(); ++i) {
     std::string_view t = context[i];
-    if (t.size() >= 2 && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
+    if (t.size() >= 2 && t.front() == '[' && t.back() == ']') {
+      t = t.substr(1, t.size() - 2);
+    }
     append_pointer_token(p, t);
   }
   return p;
@@ -182,12 +188,16 @@ std::string to_pointer(const std::vector<std::string>& context) {
 // The value at `pointer`, as compact JSON of at most ~80 bytes (cut on a UTF-8 boundary).
 std::string describe_value(simdjson::dom::element event, const std::string& pointer) {
   simdjson::dom::element v = event;
-  if (!pointer.empty() && event.at_pointer(pointer).get(v) != simdjson::SUCCESS) return {};
+  if (!pointer.empty() && event.at_pointer(pointer).get(v) != simdjson::SUCCESS) {
+    return {};
+  }
   std::string s = simdjson::minify(v);
   constexpr std::size_t max_len = 80;
   if (s.size() > max_len) {
     std::size_t cut = max_len;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
     s.resize(cut);
     s += "...";
   }
@@ -203,9 +213,13 @@ void tidy_numbers(std::string& s) {
     if (s[i] == '.' && i > 0 && std::isdigit(static_cast<unsigned char>(s[i - 1])) &&
         i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
       std::size_t j = i + 1;
-      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
+      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
+        ++j;
+      }
       std::string frac = s.substr(i + 1, j - i - 1);
-      while (!frac.empty() && frac.back() == '0') frac.pop_back();
+      while (!frac.empty() && frac.back() == '0') {
+        frac.pop_back();
+      }
       if (frac.empty()) {
         out.pop_back();  // the '.'
       } else {
@@ -218,7 +232,9 @@ void tidy_numbers(std::string& s) {
 }
 
 std::string_view strip_period(std::string_view s) {
-  while (!s.empty() && (s.back() == '.' || s.back() == ' ')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '.' || s.back() == ' ')) {
+    s.remove_suffix(1);
+  }
   return s;
 }
 
@@ -229,7 +245,9 @@ std::string_view strip_period(std::string_view s) {
 
 event_validator::event_validator(std::shared_ptr<const compiled_schema> schema)
     : schema_(std::move(schema)), validator_(std::make_unique<valijson::Validator>()) {
-  if (!schema_) throw std::invalid_argument("event_validator needs a compiled schema");
+  if (!schema_) {
+    throw std::invalid_argument("event_validator needs a compiled schema");
+  }
 }
 
 event_validator::~event_validator() = default;
@@ -237,7 +255,9 @@ event_validator::event_validator(event_validator&&) noexcept = default;
 event_validator& event_validator::operator=(event_validator&&) noexcept = default;
 
 void event_validator::set_schema(std::shared_ptr<const compiled_schema> schema) {
-  if (!schema) throw std::invalid_argument("event_validator needs a compiled schema");
+  if (!schema) {
+    throw std::invalid_argument("event_validator needs a compiled schema");
+  }
   schema_ = std::move(schema);
 }
 
@@ -262,7 +282,9 @@ class error_mapper {
     }
     if (rule && rule->show_value) {
       const std::string value = describe_value(event_, out.pointer);
-      if (!value.empty()) out.message += "; got " + value;
+      if (!value.empty()) {
+        out.message += "; got " + value;
+      }
     }
     if (rule && rule->wrapper) {
       wrappers_.push_back(std::move(out));
@@ -273,7 +295,9 @@ class error_mapper {
 
   void finish() {
     if (errors_.size() == first_) {
-      for (auto& w : wrappers_) errors_.push_back(std::move(w));
+      for (auto& w : wrappers_) {
+        errors_.push_back(std::move(w));
+      }
     }
     if (errors_.size() == first_) {
       errors_.push_back({"", "schema", "event does not match the schema"});
@@ -293,7 +317,9 @@ bool event_validator::validate(simdjson::dom::element event,
                                std::vector<validation_error>& errors) {
   if (fast_path_ && schema_->fast() != nullptr) {
     const fast_schema& fast = *schema_->fast();
-    if (fast.valid(event)) return true;
+    if (fast.valid(event)) {
+      return true;
+    }
     // Invalid: the fast path reports what valijson would, without valijson's cost.
     std::vector<fast_schema::error> found;
     try {
@@ -302,14 +328,18 @@ bool event_validator::validate(simdjson::dom::element event,
       return validate_with_valijson(event, errors);
     }
     error_mapper mapper(event, errors);
-    for (auto& f : found) mapper.add(std::move(f.pointer), f.description);
+    for (auto& f : found) {
+      mapper.add(std::move(f.pointer), f.description);
+    }
     mapper.finish();
     return false;
   }
   try {
     // Without the fast path: valijson stopping at the first failing constraint, collecting nothing.
     const valijson::adapters::SimdjsonAdapter target(event);
-    if (validator_->validate(schema_->schema(), target, nullptr)) return true;
+    if (validator_->validate(schema_->schema(), target, nullptr)) {
+      return true;
+    }
   } catch (const std::exception&) {
     // reported by the full run below
   }
@@ -325,7 +355,9 @@ bool event_validator::validate_with_valijson(simdjson::dom::element event,
       return true;
     }
     error_mapper mapper(event, errors);
-    for (const auto& e : results) mapper.add(to_pointer(e.context), e.description);
+    for (const auto& e : results) {
+      mapper.add(to_pointer(e.context), e.description);
+    }
     mapper.finish();
   } catch (const std::exception& e) {
     errors.push_back({"", "schema", std::string("event could not be validated: ") + e.what()});

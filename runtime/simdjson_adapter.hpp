@@ -259,16 +259,24 @@ class SimdjsonArrayValueIterator {
   }
 
   const SimdjsonArrayValueIterator& operator--() {
-    if (m_index == 0) return *this;
+    if (m_index == 0) {
+      return *this;
+    }
     --m_index;
     m_itr = m_array.begin();
-    for (std::size_t i = 0; i < m_index; ++i) ++m_itr;
+    for (std::size_t i = 0; i < m_index; ++i) {
+      ++m_itr;
+    }
     return *this;
   }
 
   void advance(std::ptrdiff_t n) {
-    for (; n > 0; --n) ++(*this);
-    for (; n < 0; ++n) --(*this);
+    for (; n > 0; --n) {
+      ++(*this);
+    }
+    for (; n < 0; ++n) {
+      --(*this);
+    }
   }
 
  private:
@@ -342,7 +350,9 @@ inline SimdjsonObjectMemberIterator SimdjsonObject::find(std::string_view proper
   auto it = m_value.begin();
   const auto end = m_value.end();
   for (; it != end; ++it) {
-    if (it.key_equals(propertyName)) break;
+    if (it.key_equals(propertyName)) {
+      break;
+    }
   }
   return SimdjsonObjectMemberIterator(it);
 }
