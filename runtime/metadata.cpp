@@ -32,6 +32,17 @@ void append_text_or_null(std::string& out, std::string_view s) {
   }
 }
 
+bool looks_like_rfc3339(std::string_view s) noexcept {
+  if (s.size() < 20 || s.size() > 40 || s[4] != '-' || s[10] != 'T') return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' || c == 'T' || c == 'Z' ||
+          c == '+')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool is_space(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
@@ -168,7 +179,11 @@ void append_metadata_json(std::string& out, const metadata_context& ctx, const e
   out.push_back(',');
   append_key(out, "received_at");
   out.push_back('"');
-  append_rfc3339_us(out, ctx.received_at_us);
+  if (looks_like_rfc3339(ctx.received_at)) {
+    out.append(ctx.received_at);
+  } else {
+    append_rfc3339_us(out, ctx.received_at_us);
+  }
   out.append("\",");
   append_key(out, "processed_at");
   out.push_back('"');

@@ -14,7 +14,11 @@ namespace clickstream {
 
 struct metadata_context {
   std::string_view correlation_id;  // from the raw record's header
-  std::int64_t received_at_us = 0;  // collector receive time, microseconds since the epoch (UTC)
+  // Collector receive time: the raw record's "received_at" header (RFC 3339 UTC text) when it looks
+  // like one (digits, "-:.T+Z" only), else `received_at_us` (e.g. the record's timestamp)
+  // formatted.
+  std::string_view received_at;
+  std::int64_t received_at_us = 0;  // microseconds since the epoch (UTC)
   std::int64_t processed_at_us = 0;
   // The writer schema that validated the raw event.
   std::string_view schema_subject;

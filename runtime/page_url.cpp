@@ -47,7 +47,7 @@ std::string_view to_string(page_kind k) noexcept {
 
 page_info parse_page_url(std::string_view url) noexcept {
   page_info info;
-  const url_parts parts = split_url(url);
+  const url_view parts = parse_url_view(url);
   if (!parts.valid) return info;
   info.valid = true;
   info.host = parts.host;

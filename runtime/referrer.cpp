@@ -113,8 +113,8 @@ std::string_view to_string(referrer_class c) noexcept {
   return "none";
 }
 
-url_parts split_url(std::string_view url) noexcept {
-  url_parts parts;
+url_view parse_url_view(std::string_view url) noexcept {
+  url_view parts;
   const auto sep = url.find("://");
   if (sep == std::string_view::npos || sep == 0) return parts;
   for (std::size_t i = 0; i < sep; ++i) {
@@ -157,7 +157,7 @@ referrer_info classify_referrer(std::string_view referrer, std::string_view page
                                 std::string_view shop_host) noexcept {
   referrer_info info;
   if (referrer.empty()) return info;
-  const url_parts parts = split_url(referrer);
+  const url_view parts = parse_url_view(referrer);
   if (!parts.valid) {
     info.kind = referrer_class::external;
     return info;

@@ -10,7 +10,7 @@ enum class referrer_class { none, internal, search, social, external };
 // "none", "internal", "search", "social", "external".
 std::string_view to_string(referrer_class c) noexcept;
 
-struct url_parts {
+struct url_view {
   std::string_view scheme;  // "https"
   std::string_view host;    // as written (no userinfo, no port); compare with equal_host()
   std::string_view path;    // "/category/6"; "" when the URL has none
@@ -19,7 +19,7 @@ struct url_parts {
 };
 
 // Splits an absolute URL without allocating. Relative or malformed URLs give valid == false.
-url_parts split_url(std::string_view url) noexcept;
+url_view parse_url_view(std::string_view url) noexcept;
 
 // Host equality ignoring ASCII case and a leading "www.".
 bool equal_host(std::string_view a, std::string_view b) noexcept;

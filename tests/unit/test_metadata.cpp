@@ -10,12 +10,9 @@
 
 #include <simdjson.h>
 #include <nlohmann/json.hpp>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "runtime/metadata.hpp"
+#include "runtime/schema_validator.hpp"
 
 using namespace clickstream;
 
@@ -30,7 +27,8 @@ nlohmann::json load_json(const std::string& path) {
 metadata_context sample_context() {
   metadata_context ctx;
   ctx.correlation_id = "c0ffee-01";
-  ctx.received_at_us = 1764092400123456;  // 2025-11-25T17:40:00.123456Z
+  ctx.received_at = "2026-11-25T17:40:00.123Z";  // the raw record's header
+  ctx.received_at_us = 1764092400123456;         // 2025-11-25T17:40:00.123456Z
   ctx.processed_at_us = 1764092400200000;
   ctx.schema_subject = "acme.clickstream.raw.events-value";
   ctx.schema_id = 7;
@@ -72,7 +70,7 @@ TEST_CASE("metadata: one event, every field", "[metadata]") {
   const auto& m = j.at("metadata");
   CHECK(j.at("id") == 452437);
   CHECK(m.at("correlation_id") == "c0ffee-01");
-  CHECK(m.at("received_at") == "2025-11-25T17:40:00.123456Z");
+  CHECK(m.at("received_at") == "2026-11-25T17:40:00.123Z");
   CHECK(m.at("processed_at") == "2025-11-25T17:40:00.200000Z");
   CHECK(m.at("schema") ==
         nlohmann::json::parse(
@@ -99,6 +97,7 @@ TEST_CASE("metadata: anonymous search event without page or referrer", "[metadat
   auto ctx = sample_context();
   ctx.correlation_id = "needs \"escaping\"\n";
   ctx.schema_version = 0;
+  ctx.received_at = "bogus\"header";
   const std::string out = enrich(parser, raw, ctx, error);
   REQUIRE(error.empty());
   const auto j = nlohmann::json::parse(out);
@@ -106,6 +105,7 @@ TEST_CASE("metadata: anonymous search event without page or referrer", "[metadat
   CHECK(j.at("event").at("query") == "a \"quoted\"\\ query");
   CHECK(m.at("correlation_id") == "needs \"escaping\"\n");
   CHECK(m.at("schema").at("version").is_null());
+  CHECK(m.at("received_at") == "2025-11-25T17:40:00.123456Z");  // no header text: the fallback
   CHECK(m.at("event_date") == "2022-04-29");
   CHECK(m.at("customer") == nlohmann::json::parse(R"({"logged_in":false,"id":null})"));
   CHECK(m.at("user_agent").at("is_bot") == true);
@@ -189,11 +189,10 @@ TEST_CASE("metadata: every real sample event, enriched, is valid under the lates
   }
   const auto schema_doc =
       load_json(CLICKSTREAM_SOURCE_DIR "/schemas/acme.clickstream.latest.events.json");
-  valijson::Schema schema;
-  valijson::SchemaParser schema_parser;
-  valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_doc);
-  schema_parser.populateSchema(schema_adapter, schema);
-  valijson::Validator validator;
+  event_validator validator(
+      compiled_schema::compile(schema_doc.dump(), 2, 1, "acme.clickstream.latest.events-value"));
+  simdjson::dom::parser out_parser;
+  std::vector<validation_error> errors;
 
   simdjson::dom::parser parser;
   std::string line;
@@ -207,12 +206,10 @@ TEST_CASE("metadata: every real sample event, enriched, is valid under the lates
     INFO(line << "\n" << error);
     REQUIRE(error.empty());
     const auto j = nlohmann::json::parse(out);
-    valijson::adapters::NlohmannJsonAdapter target(j);
-    valijson::ValidationResults results;
-    const bool ok = validator.validate(schema, target, &results);
-    valijson::ValidationResults::Error e;
+    errors.clear();
+    const bool ok = validator.validate(out_parser.parse(out), errors);
     std::string reasons;
-    while (results.popError(e)) reasons += e.description + "; ";
+    for (const auto& e : errors) reasons += e.pointer + " " + e.keyword + ": " + e.message + "; ";
     INFO(out << "\n" << reasons);
     CHECK(ok);
     // The original members are unchanged.
@@ -227,4 +224,25 @@ TEST_CASE("metadata: every real sample event, enriched, is valid under the lates
     ++n;
   }
   CHECK(n == 1178);
+}
+
+TEST_CASE("latest schema: an enriched event without metadata or with a wrong one is invalid",
+          "[metadata][schema]") {
+  const auto schema_doc =
+      load_json(CLICKSTREAM_SOURCE_DIR "/schemas/acme.clickstream.latest.events.json");
+  event_validator validator(compiled_schema::compile(schema_doc.dump(), 2, 1, "latest"));
+  simdjson::dom::parser parser;
+  std::vector<validation_error> errors;
+  const std::string event =
+      R"({"id": 1, "type": "search", "event": {"user-agent": "x", "ip": "1.2.3.4", "customer-id": null, "timestamp": "2022-04-29T00:00:00", "query": "q"}})";
+  CHECK_FALSE(validator.validate(parser.parse(event), errors));
+  std::string error;
+  std::string good = enrich(parser, event, sample_context(), error);
+  REQUIRE(error.empty());
+  errors.clear();
+  CHECK(validator.validate(parser.parse(good), errors));
+  auto j = nlohmann::json::parse(good);
+  j["metadata"]["event_date"] = "28/04/2022";
+  errors.clear();
+  CHECK_FALSE(validator.validate(parser.parse(j.dump()), errors));
 }
