@@ -1,9 +1,11 @@
 #include "runtime/metadata.hpp"
 
 #include <charconv>
+#include <chrono>
 
 #include "runtime/event_day.hpp"
 #include "runtime/page_url.hpp"
+#include "runtime/records.hpp"
 #include "runtime/referrer.hpp"
 #include "runtime/user_agent.hpp"
 
@@ -50,71 +52,13 @@ bool is_space(char c) noexcept {
 }  // namespace
 
 void append_json_text(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out.append("\\\"");
-        break;
-      case '\\':
-        out.append("\\\\");
-        break;
-      case '\n':
-        out.append("\\n");
-        break;
-      case '\r':
-        out.append("\\r");
-        break;
-      case '\t':
-        out.append("\\t");
-        break;
-      default:
-        out.append("\\u00");
-        out.push_back(kHex[c >> 4]);
-        out.push_back(kHex[c & 0xF]);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
+  append_json_string(out, s);
 }
 
 void append_rfc3339_us(std::string& out, std::int64_t us) {
-  std::int64_t secs = us / 1000000;
-  std::int64_t frac = us % 1000000;
-  if (frac < 0) {
-    frac += 1000000;
-    secs -= 1;
-  }
-  std::int64_t days = secs / 86400;
-  std::int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    days -= 1;
-  }
-  const auto day = format_day(static_cast<std::int32_t>(days));
-  char buf[28];
-  std::size_t n = 0;
-  for (char c : day) buf[n++] = c;
-  const auto two = [&](std::int64_t v) {
-    buf[n++] = char('0' + v / 10);
-    buf[n++] = char('0' + v % 10);
-  };
-  buf[n++] = 'T';
-  two(rem / 3600);
-  buf[n++] = ':';
-  two(rem / 60 % 60);
-  buf[n++] = ':';
-  two(rem % 60);
-  buf[n++] = '.';
-  for (std::int64_t div = 100000; div > 0; div /= 10) buf[n++] = char('0' + frac / div % 10);
-  buf[n++] = 'Z';
-  out.append(buf, n);
+  append_rfc3339_utc(out, std::chrono::system_clock::time_point(
+                              std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                  std::chrono::microseconds(us))));
 }
 
 bool extract_event_fields(simdjson::dom::element event, event_fields& out, std::string& error) {

@@ -59,10 +59,10 @@ void append_metadata_json(std::string& out, const metadata_context& ctx, const e
 bool append_enriched_event(std::string& out, std::string_view original,
                            std::string_view metadata_json);
 
-// RFC 3339 UTC with microseconds: "2026-11-25T17:40:00.123456Z".
+// RFC 3339 UTC with microseconds: "2026-11-25T17:40:00.123456Z" (core's append_rfc3339_utc).
 void append_rfc3339_us(std::string& out, std::int64_t us_since_epoch);
 
-// Appends `s` as a JSON string literal (quotes included, control characters escaped).
+// Appends `s` as a JSON string literal (core's append_json_string).
 void append_json_text(std::string& out, std::string_view s);
 
 }  // namespace clickstream
