@@ -269,7 +269,7 @@ int main(int argc, char** argv) {
     if (cfg.enrich.unique_users.enabled)
       enrichment.push_back(unique_users_component(ctx, cfg.enrich.unique_users,
                                                   cfg.enrich.enricher.latest_topic, enrich_obs));
-    if (cfg.enrich.enricher.enabled)
+    if (cfg.enrich.enricher.enabled && cfg.enrich.enricher.count > 0)
       enrichment.push_back(enricher_component(ctx, cfg.enrich.enricher, enrich_obs));
     components.insert(at, enrichment.begin(), enrichment.end());
     auto root = system.spawn(supervisor, ctx, components);
