@@ -69,7 +69,8 @@ void handle_collect(const context_ptr& ctx, const httplib::Request& req, httplib
   auto slot =
       in_flight_slot::try_acquire(ctx->batches_in_flight, ctx->cfg.limits.batches_in_flight);
   precheck_input in;
-  in.content_type = req.get_header_value("Content-Type");
+  const std::string content_type = req.get_header_value("Content-Type");
+  in.content_type = content_type;
   in.content_length = content_length(req);
   in.max_body_bytes = hc.max_body_bytes;
   in.schema_loaded = ctx->schema() != nullptr;
@@ -197,7 +198,8 @@ void install_routes(httplib::Server& server, const context_ptr& ctx) {
         // A client that asks first gets its 413/415 before it sends the body.
         if (req.path == "/collect" && req.method == "POST") {
           precheck_input in;
-          in.content_type = req.get_header_value("Content-Type");
+          const std::string content_type = req.get_header_value("Content-Type");
+          in.content_type = content_type;
           in.content_length = content_length(req);
           in.max_body_bytes = ctx->cfg.http.max_body_bytes;
           if (auto early = precheck_collect(in)) {
@@ -209,7 +211,7 @@ void install_routes(httplib::Server& server, const context_ptr& ctx) {
         return 100;
       });
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.has_header("Content-Length")) return;
+    if (!res.body.empty() || res.content_length_ > 0) return;  // our own answer
     const char* code = "error";
     std::string message = "request failed";
     switch (res.status) {

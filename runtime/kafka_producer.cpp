@@ -21,6 +21,9 @@ std::unique_ptr<kafka_producer> kafka_producer::create(const property_list& prop
   self->probe_interval_ = probe_interval;
   rd_kafka_conf_set_dr_msg_cb(conf, &kafka_producer::dr_msg_cb);
   rd_kafka_conf_set_error_cb(conf, &kafka_producer::error_cb);
+  // librdkafka's own log lines go through our logger (debug level: error_cb reports the
+  // errors that matter once, as warnings).
+  rd_kafka_conf_set_log_cb(conf, &kafka_producer::log_cb);
   rd_kafka_conf_set_opaque(conf, self.get());
   self->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (self->rk_ == nullptr) {
@@ -92,6 +95,15 @@ void kafka_producer::error_cb(rd_kafka_t*, int err, const char* reason, void* op
     self->reason_ = std::string{"all brokers down: "} + reason;
   }
   if (self->log_) self->log_(code == RD_KAFKA_RESP_ERR__FATAL ? 3 : 2, reason);
+}
+
+void kafka_producer::log_cb(const rd_kafka_t* rk, int /*level*/, const char* fac, const char* buf) {
+  auto* self = static_cast<kafka_producer*>(rd_kafka_opaque(rk));
+  if (self == nullptr || !self->log_) return;
+  std::string line = fac;
+  line += ": ";
+  line += buf;
+  self->log_(0, line);  // debug: error_cb already reports errors
 }
 
 std::string kafka_producer::unreachable_reason() const {

@@ -46,6 +46,7 @@ struct record_header {
 class kafka_producer {
  public:
   using property_list = std::vector<std::pair<std::string, std::string>>;
+  /// level: 0 debug, 1 info, 2 warning, 3 error.
   using log_fn = std::function<void(int level, std::string_view message)>;
 
   /// Creates the producer and topic handles; nullptr with `error` set on a bad config.
@@ -88,6 +89,7 @@ class kafka_producer {
   kafka_producer() = default;
   static void dr_msg_cb(rd_kafka_t*, const rd_kafka_message_t* msg, void*);
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
+  static void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
   void poll_loop();
   void probe_loop();
 

@@ -49,7 +49,7 @@ void route_events(const std::vector<event_span>& events, event_validator& valida
     } else {
       rec.topic = topic_kind::invalid;
       invalid_record_info info;
-      info.reason = "schema_validation_failed";
+      info.reason = "schema_validation";
       info.correlation_id = batch.correlation_id;
       info.received_at = batch.received_at;
       info.subject = schema.subject();
