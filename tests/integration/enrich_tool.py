@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Helpers of the enricher integration tests (standard library + kcat only).
 
-  dump TOPIC            every committed record of TOPIC as JSON lines
+  dump TOPIC            every committed record of TOPIC as JSON lines (ISOLATION=read_uncommitted:
+                        aborted records too)
                         {"p","o","ts","key","schema_id","value"} (value: the JSON text without the
                         Confluent header when framed)
   replay URL FILE       POSTs the events of FILE (JSON lines) to URL in random batches of 1-10,
@@ -22,7 +23,7 @@ def dump(topic, bootstrap):
     fmt = "%p %o %T %K %S\n%k%s"
     out = subprocess.run(
         ["kcat", "-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
-         "-X", "isolation.level=read_committed", "-f", fmt],
+         "-X", "isolation.level=" + os.environ.get("ISOLATION", "read_committed"), "-f", fmt],
         check=True, stdout=subprocess.PIPE).stdout
     i = 0
     records = []
