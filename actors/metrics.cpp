@@ -166,7 +166,17 @@ void service_metrics::set_scrape_hook(std::function<void(service_metrics&)> hook
 }
 
 void service_metrics::http_request(http_route route, int code, double seconds) {
-  duration_by_route_[static_cast<std::size_t>(route)]->Observe(seconds);
+  auto r = static_cast<std::size_t>(route);
+  duration_by_route_[r]->Observe(seconds);
+  std::atomic<prometheus::Counter*>* cached = nullptr;
+  for (std::size_t i = 0; i < common_codes_.size(); ++i)
+    if (common_codes_[i] == code) cached = &common_series_[r][i];
+  if (cached != nullptr) {
+    if (auto* c = cached->load(std::memory_order_acquire)) {
+      c->Increment();
+      return;
+    }
+  }
   std::string key{to_string(route)};
   key += ' ';
   key += std::to_string(code);
@@ -179,6 +189,7 @@ void service_metrics::http_request(http_route route, int code, double seconds) {
           {{"route", std::string{to_string(route)}}, {"code", std::to_string(code)}});
     c = slot;
   }
+  if (cached != nullptr) cached->store(c, std::memory_order_release);
   c->Increment();
 }
 

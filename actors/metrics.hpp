@@ -10,6 +10,7 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,10 @@ class service_metrics final : public batch_observer {
   prometheus::Histogram& kafka_delivery_;
   prometheus::Family<prometheus::Counter>& kafka_errors_;
   std::array<prometheus::Histogram*, 5> duration_by_route_{};
+  /// Series of the usual codes per route, created on first use (lock-free afterwards).
+  static constexpr std::array<int, 10> common_codes_{200, 400, 404, 405, 413,
+                                                     415, 429, 500, 503, 504};
+  std::array<std::array<std::atomic<prometheus::Counter*>, 10>, 5> common_series_{};
   std::mutex mtx_;  // guards the lazily created labelled series below
   std::unordered_map<std::string, prometheus::Counter*> request_series_;
   std::unordered_map<std::string, prometheus::Counter*> invalid_series_;

@@ -248,6 +248,37 @@ else
   not_ok "no 'Kafka flushed' in the log"
 fi
 
+# -- back-pressure: one batch in flight at most -> 429 + Retry-After for the others ------------------
+HTTP_PORT3="$(free_port)"
+METRICS_PORT3="$(free_port)"
+URL3="http://127.0.0.1:$HTTP_PORT3"
+"$BIN" --http.bind=127.0.0.1 --http.port="$HTTP_PORT3" --metrics.bind=127.0.0.1 \
+  --metrics.port="$METRICS_PORT3" --limits.batches-in-flight=1 >"$TMP/service-429.log" 2>&1 &
+SERVICE_PID=$!
+for _ in $(seq 1 150); do
+  curl -fsS -o /dev/null "$URL3/health/ready" 2>/dev/null && break
+  sleep 0.2
+done
+seq 1 60 | xargs -P 30 -I{} curl -sS -o /dev/null -D "$TMP/h429.{}" -w '%{http_code}\n' -X POST \
+  -H 'Content-Type: application/json' --data-binary @"$TMP/valid.json" "$URL3/collect" >"$TMP/codes429"
+n200="$(grep -c '^200$' "$TMP/codes429" || true)"
+n429="$(grep -c '^429$' "$TMP/codes429" || true)"
+if ((n200 >= 1 && n429 >= 1 && n200 + n429 == 60)); then
+  ok "batches-in-flight=1 under 30 concurrent clients: $n200 x 200, $n429 x 429, nothing else"
+else
+  not_ok "batches-in-flight=1: codes $(sort "$TMP/codes429" | uniq -c | tr '\n' ' ')"
+fi
+if grep -l '^HTTP/1.1 429' "$TMP"/h429.* 2>/dev/null | head -n 1 | xargs -r grep -qi '^Retry-After:'; then
+  ok "429 carries Retry-After"
+else
+  not_ok "no 429 with Retry-After"
+fi
+kill -TERM "$SERVICE_PID"
+rc=0
+wait "$SERVICE_PID" || rc=$?
+SERVICE_PID=""
+check "SIGTERM after the burst: exit 0" 0 "$rc"
+
 # -- Kafka unreachable: never a 200 ---------------------------------------------------------------
 HTTP_PORT2="$(free_port)"
 METRICS_PORT2="$(free_port)"
