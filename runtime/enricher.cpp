@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "runtime/log.hpp"
 #include "runtime/records.hpp"
 
 namespace clickstream {
@@ -57,6 +58,15 @@ std::string_view header(rd_kafka_message_t* msg, const char* name) {
   return {static_cast<const char*>(value), size};
 }
 
+// librdkafka's own log lines (syslog levels) through the service's logger.
+void kafka_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  const log_level lvl = level <= 3   ? log_level::error
+                        : level == 4 ? log_level::warning
+                        : level <= 6 ? log_level::info
+                                     : log_level::debug;
+  log(lvl, "enricher", std::string(rd_kafka_name(rk)) + " " + fac + ": " + buf);
+}
+
 }  // namespace
 
 enricher::enricher(enricher_settings settings, writer_schema_source& schemas,
@@ -88,6 +98,7 @@ void enricher::start() {
   set(pc, "transaction.timeout.ms", std::to_string(settings_.transaction_timeout_ms));
   set(pc, "message.timeout.ms", std::to_string(settings_.transaction_timeout_ms));
   for (const auto& [k, v] : settings_.producer_properties) set(pc, k, v);
+  rd_kafka_conf_set_log_cb(pc, kafka_log);
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
   if (!producer_) {
     rd_kafka_conf_destroy(pc);
@@ -107,6 +118,7 @@ void enricher::start() {
   set(cc, "fetch.wait.max.ms", "100");
   if (settings_.static_membership) set(cc, "group.instance.id", settings_.transactional_id);
   for (const auto& [k, v] : settings_.consumer_properties) set(cc, k, v);
+  rd_kafka_conf_set_log_cb(cc, kafka_log);
   rd_kafka_conf_set_rebalance_cb(cc, rebalance_trampoline);
   rd_kafka_conf_set_opaque(cc, this);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err);

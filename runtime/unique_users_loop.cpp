@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "runtime/event_day.hpp"
+#include "runtime/log.hpp"
 #include "runtime/records.hpp"
 
 namespace clickstream {
@@ -34,6 +35,15 @@ void delivery_trampoline(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaqu
       msg->err ? rd_kafka_err2str(msg->err) : std::string_view());
 }
 
+// librdkafka's own log lines (syslog levels) through the service's logger.
+void kafka_log(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  const log_level lvl = level <= 3   ? log_level::error
+                        : level == 4 ? log_level::warning
+                        : level <= 6 ? log_level::info
+                                     : log_level::debug;
+  log(lvl, "unique-users", std::string(rd_kafka_name(rk)) + " " + fac + ": " + buf);
+}
+
 }  // namespace
 
 unique_users_loop::unique_users_loop(unique_users_settings settings,
@@ -52,6 +62,7 @@ void unique_users_loop::start() {
   set(pc, "acks", "all");
   set(pc, "linger.ms", "20");
   for (const auto& [k, v] : settings_.producer_properties) set(pc, k, v);
+  rd_kafka_conf_set_log_cb(pc, kafka_log);
   rd_kafka_conf_set_dr_msg_cb(pc, delivery_trampoline);
   rd_kafka_conf_set_opaque(pc, this);
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
@@ -68,6 +79,7 @@ void unique_users_loop::start() {
   set(cc, "enable.partition.eof", "true");
   set(cc, "auto.offset.reset", "earliest");
   for (const auto& [k, v] : settings_.consumer_properties) set(cc, k, v);
+  rd_kafka_conf_set_log_cb(cc, kafka_log);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err);
   if (!consumer_) {
     rd_kafka_conf_destroy(cc);
