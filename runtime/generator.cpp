@@ -61,6 +61,7 @@ options:
   --timeout S            connect/read/write timeout per request, seconds (default 10)
   --progress S           progress line on stderr every S seconds (default 5; 0 = off)
   --quiet                no progress lines
+  --answers FILE         write one line per 200 answer: "<correlation_id> <accepted> <rejected>"
   --synthesize N FILE    write N synthetic events following the real sample's shape (".gz": gzip)
   --invalid-share F      share of invalid events when synthesizing (default 0.02)
   --serve-null PORT      run a do-nothing endpoint answering 200 to POST /collect (HTTP ceiling)
@@ -150,6 +151,8 @@ ParseResult parse_generator_args(const std::vector<std::string>& args) {
           r.error = "--progress wants seconds >= 0, got '" + *v + "'";
         o.progress_s = d;
       }
+    } else if (a == "--answers") {
+      if (auto v = need(i, a)) o.answers_file = *v;
     } else if (a == "--synthesize") {
       if (i + 2 >= args.size()) {
         r.error = "--synthesize needs N and FILE";

@@ -29,6 +29,8 @@ struct GeneratorOptions {
   double timeout_s = 10;         // connect/read/write timeout of one request
   double progress_s = 5;         // progress line on stderr every this many seconds (0 = never)
   bool quiet = false;            // no progress lines
+  std::string
+      answers_file;  // --answers FILE: one line per 200 answer: correlation_id accepted rejected
 
   // --synthesize N FILE
   std::optional<std::uint64_t> synthesize_count;

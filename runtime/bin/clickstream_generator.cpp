@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
@@ -135,6 +137,8 @@ struct Shared {
   std::atomic<int> warnings{0};
   std::mutex latency_mutex;
   std::vector<double> latencies_ms;
+  std::mutex answers_mutex;
+  std::FILE* answers = nullptr;
 };
 
 void warn_limited(Shared& sh, const char* fmt, const std::string& a, const std::string& b) {
@@ -200,6 +204,14 @@ int run_replay(const GeneratorOptions& o) {
                static_cast<unsigned long long>(o.seed));
 
   Shared sh;
+  if (!o.answers_file.empty()) {
+    sh.answers = std::fopen(o.answers_file.c_str(), "w");
+    if (sh.answers == nullptr) {
+      std::fprintf(stderr, "generator: cannot create --answers file '%s': %s\n",
+                   o.answers_file.c_str(), std::strerror(errno));
+      return 2;
+    }
+  }
   std::thread sig = start_signal_thread(nullptr);
   const auto t0 = Clock::now();
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(
@@ -255,6 +267,13 @@ int run_replay(const GeneratorOptions& o) {
             if (answer) {
               sh.accepted += static_cast<std::uint64_t>(answer->accepted);
               sh.rejected += static_cast<std::uint64_t>(answer->rejected);
+              if (sh.answers != nullptr) {
+                std::lock_guard<std::mutex> lk(sh.answers_mutex);
+                std::fprintf(sh.answers, "%s %lld %lld\n",
+                             answer->correlation_id.empty() ? "-" : answer->correlation_id.c_str(),
+                             static_cast<long long>(answer->accepted),
+                             static_cast<long long>(answer->rejected));
+              }
             } else {
               sh.failed += n;
               warn_limited(sh, "generator: 200 without a valid answer: %s%s\n",
@@ -335,6 +354,9 @@ int run_replay(const GeneratorOptions& o) {
   if (progress.joinable()) progress.join();
   stop_signal_thread(sig);
 
+  if (sh.answers != nullptr && std::fclose(sh.answers) != 0) {
+    std::fprintf(stderr, "generator: cannot write --answers file '%s'\n", o.answers_file.c_str());
+  }
   GeneratorTotals t;
   t.sent = sh.sent;
   t.accepted = sh.accepted;

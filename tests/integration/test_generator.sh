@@ -98,7 +98,7 @@ pids+=($!)
 wait_port "$sport"
 head -n 500 "$tmp/a.jsonl" >"$tmp/small.jsonl"
 set +e
-out="$("$GEN" "localhost:$sport" "$tmp/small.jsonl" --seed 3 --quiet 2>"$tmp/gen.err")"
+out="$("$GEN" "localhost:$sport" "$tmp/small.jsonl" --seed 3 --quiet --answers "$tmp/answers.txt" 2>"$tmp/gen.err")"
 rc=$?
 set -e
 [[ $rc -eq 1 ]] || fail "exit status $rc with failed batches (want 1): $out"
@@ -121,7 +121,9 @@ EOF
 [[ "$retried" -eq 4 ]] || fail "want 4 retries, server saw $retried"
 grep -q 'HTTP 500' "$tmp/gen.err" || fail "500 not reported on stderr"
 grep -q '200 without a valid answer' "$tmp/gen.err" || fail "200 without counts not reported"
-echo "ok: scripted endpoint $out (4 retries honoured)"
+read -r a_acc a_rej < <(awk '$1 ~ /^c[0-9]+$/ {a+=$2; r+=$3} END {print a+0, r+0}' "$tmp/answers.txt")
+[[ "$a_acc" == "$want_acc" && "$a_rej" == "$want_rej" ]] || fail "--answers sums $a_acc/$a_rej, want $want_acc/$want_rej"
+echo "ok: scripted endpoint $out (4 retries honoured, --answers lists every 200 answer)"
 
 # 4. Same seed, same batches.
 out1="$(curl -sf "http://127.0.0.1:$sport/stats")"

@@ -50,6 +50,7 @@ TEST_CASE("generator args: defaults and positionals", "[generator]") {
   CHECK(r.options.min_batch == 2);
   CHECK(r.options.max_batch == 3);
   CHECK(r.options.url == "http://h:1");
+  CHECK(parse_generator_args({"--answers", "a.txt"}).options.answers_file == "a.txt");
 
   r = parse_generator_args({"--synthesize", "100", "out.jsonl.gz", "--invalid-share", "0.5"});
   REQUIRE(r.ok());
