@@ -64,6 +64,8 @@ options:
   --answers FILE         write one line per 200 answer: "<correlation_id> <accepted> <rejected>"
   --synthesize N FILE    write N synthetic events following the real sample's shape (".gz": gzip)
   --invalid-share F      share of invalid events when synthesizing (default 0.02)
+  --synth-end-date D     synthesized timestamps end on day D, YYYY-MM-DD (default 2022-06-07)
+  --synth-days N         ... and spread over N days (default 7)
   --serve-null PORT      run a do-nothing endpoint answering 200 to POST /collect (HTTP ceiling)
   --serve-threads T      its thread pool (default 8)
   -h, --help             this text
@@ -168,6 +170,23 @@ ParseResult parse_generator_args(const std::vector<std::string>& args) {
         if (!parse_double(*v, d) || d < 0 || d > 1)
           r.error = "--invalid-share wants a fraction in [0, 1], got '" + *v + "'";
         o.invalid_share = d;
+      }
+    } else if (a == "--synth-end-date") {
+      if (auto v = need(i, a)) {
+        int y = 0, m = 0, d = 0;
+        char extra = 0;
+        if (v->size() != 10 || std::sscanf(v->c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 ||
+            y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+          r.error = "--synth-end-date wants YYYY-MM-DD, got '" + *v + "'";
+        o.synth_year = y;
+        o.synth_month = m;
+        o.synth_day = d;
+      }
+    } else if (a == "--synth-days") {
+      if (auto v = need(i, a)) {
+        if (!parse_u64(*v, u) || u < 1 || u > 3650)
+          r.error = "--synth-days wants 1..3650, got '" + *v + "'";
+        o.synth_days = static_cast<int>(u);
       }
     } else if (a == "--serve-null") {
       if (auto v = need(i, a)) {

@@ -36,6 +36,8 @@ struct GeneratorOptions {
   std::optional<std::uint64_t> synthesize_count;
   std::string synthesize_file;
   double invalid_share = 0.02;
+  int synth_year = 2022, synth_month = 6, synth_day = 7;  // --synth-end-date YYYY-MM-DD
+  int synth_days = 7;                                     // --synth-days N
 
   // --serve-null PORT
   std::optional<int> serve_null_port;

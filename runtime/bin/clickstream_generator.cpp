@@ -69,6 +69,10 @@ int run_synthesize(const GeneratorOptions& o) {
   SynthesizerConfig cfg;
   cfg.seed = o.seed;
   cfg.invalid_share = o.invalid_share;
+  cfg.last_year = o.synth_year;
+  cfg.last_month = o.synth_month;
+  cfg.last_day = o.synth_day;
+  cfg.days = o.synth_days;
   try {
     SynthesisStats s = write_synthetic_dataset(o.synthesize_file, *o.synthesize_count, cfg);
     std::string kinds;

@@ -59,6 +59,17 @@ TEST_CASE("generator args: defaults and positionals", "[generator]") {
   CHECK(r.options.synthesize_file == "out.jsonl.gz");
   CHECK(r.options.invalid_share == 0.5);
 
+  r = parse_generator_args({"--synth-end-date", "2031-02-03", "--synth-days", "2"});
+  REQUIRE(r.ok());
+  CHECK(r.options.synth_year == 2031);
+  CHECK(r.options.synth_month == 2);
+  CHECK(r.options.synth_day == 3);
+  CHECK(r.options.synth_days == 2);
+  CHECK_THAT(parse_generator_args({"--synth-end-date", "2031-2-3"}).error,
+             Catch::Contains("YYYY-MM-DD"));
+  CHECK_THAT(parse_generator_args({"--synth-end-date", "2031-13-03"}).error,
+             Catch::Contains("YYYY-MM-DD"));
+
   r = parse_generator_args({"--serve-null", "18080"});
   REQUIRE(r.ok());
   CHECK(r.options.serve_null_port == 18080);

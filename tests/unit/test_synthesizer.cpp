@@ -132,6 +132,32 @@ TEST_CASE("synthesizer follows the real sample's types, keys and shapes", "[synt
   CHECK(*days.rbegin() == "2022-06-07");
 }
 
+TEST_CASE("synthesizer date range crosses month and year ends", "[synthesizer]") {
+  SynthesizerConfig cfg;
+  cfg.last_year = 2031;
+  cfg.last_month = 3;
+  cfg.last_day = 1;
+  cfg.days = 3;
+  Synthesizer s(cfg);
+  std::set<std::string> days;
+  for (int i = 0; i < 2000; ++i) {
+    auto ev = s.next();
+    if (ev.invalid == InvalidKind::none) days.insert(ev.day);
+  }
+  CHECK(days == std::set<std::string>{"2031-02-27", "2031-02-28", "2031-03-01"});
+  cfg.last_year = 2032;
+  cfg.last_month = 1;
+  cfg.last_day = 1;
+  cfg.days = 2;
+  Synthesizer s2(cfg);
+  days.clear();
+  for (int i = 0; i < 2000; ++i) {
+    auto ev = s2.next();
+    if (ev.invalid == InvalidKind::none) days.insert(ev.day);
+  }
+  CHECK(days == std::set<std::string>{"2031-12-31", "2032-01-01"});
+}
+
 TEST_CASE("synthesizer is reproducible per seed", "[synthesizer]") {
   SynthesizerConfig a;
   a.seed = 9;
