@@ -31,6 +31,7 @@ step() { printf '\n==> [%3ds] %s\n' "$((SECONDS - T0))" "$*"; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/clickstream-demo.XXXXXX")"
 PIPELINE_PID=""
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   local rc=$?
   if [[ -n "$PIPELINE_PID" ]]; then

@@ -77,8 +77,7 @@ stop_pipeline() {
   [[ -n "${PIPELINE_PID:-}" ]] || return 0
   if kill -0 "$PIPELINE_PID" 2>/dev/null; then
     kill -TERM "$PIPELINE_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 60); do
+    for _ in $(seq 60); do
       kill -0 "$PIPELINE_PID" 2>/dev/null || break
       sleep 0.5
     done
