@@ -434,6 +434,7 @@ def cmd_run(args):
     deadline = time.time() + args.wait
     answered = run.accepted + run.rejected
     previous = None
+    changed_at = time.time()
     while True:
         end = {t: watermarks(t, -1) for t in TOPICS}
         k = run.kafka_counts(end)
@@ -459,6 +460,14 @@ def cmd_run(args):
         if time.time() >= deadline:
             progress("not drained after %d s: %s" % (args.wait, msg))
             notes.append("pipeline did not drain within %d s" % args.wait)
+            break
+        if state != previous:
+            changed_at = time.time()
+        elif time.time() - changed_at >= args.stall:
+            progress("nothing changed for %d s, giving up waiting: %s" % (args.stall, msg))
+            notes.append("pipeline stalled: nothing changed for %d s (%s)" % (args.stall, msg))
+            if k["latest"] == 0 and k["raw"] > 0:
+                notes.append("no enriched record of this run in %s: is the enricher running?" % LATEST)
             break
         progress("waiting for the pipeline to drain (%d s left): %s" % (deadline - time.time(), msg))
         previous = state
@@ -591,6 +600,8 @@ def main():
     r.add_argument("--valid", action="append", default=[], help="dataset of valid events")
     r.add_argument("--wait", type=float, default=300, help="seconds to wait for draining")
     r.add_argument("--poll", type=float, default=3, help="seconds between drain checks")
+    r.add_argument("--stall", type=float, default=90,
+                   help="stop waiting when nothing changed for this many seconds")
     r.add_argument("--top", type=int, default=10, help="invalid reasons shown")
     r.add_argument("--concurrency", type=int, default=1, help="generator connections (for the report)")
     r.add_argument("--lake-max-bytes", type=int, default=256 << 20,
