@@ -20,7 +20,8 @@ the --valid files (which must hold only valid events): the service's last value 
 the distinct non-null customer-id per day computed here from those files.
 
 Endpoints come from the environment (scripts/lib/env.sh defaults): KAFKA_BOOTSTRAP_SERVERS,
-S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET, S3_REGION, CONNECT_URL.
+S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET, S3_REGION, CONNECT_URL; the lake's key prefix
+ARCHIVE_S3_PREFIX (as scripts/create-connectors.sh; default none).
 """
 
 import argparse
@@ -217,7 +218,8 @@ def lake_objects(topic):
     """[(key, size, partition, start_offset)] of a topic's objects (partition/offset from the
     sink's names <topic>/<path>/<topic>+<partition>+<start offset>.jsonl[.gz]; None if other)."""
     res = []
-    for key, size in s3_list(topic + "/"):
+    prefix = os.environ.get("ARCHIVE_S3_PREFIX", "").strip("/")
+    for key, size in s3_list((prefix + "/" if prefix else "") + topic + "/"):
         m = OBJECT_NAME.search(key)
         res.append((key, size, int(m.group(1)) if m else None, int(m.group(2)) if m else None))
     return res
