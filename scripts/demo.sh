@@ -8,7 +8,8 @@
 # Environment: the endpoints of scripts/lib/env.sh; DEMO_HTTP_PORT (default 60000, or a free port
 # when taken), DEMO_METRICS_PORT (default 9464, or a free port when taken), DEMO_CONCURRENCY (4),
 # DEMO_RATE (0 = as fast as possible), DEMO_LOOPS (1), DEMO_SYNTH_EVENTS (20000, when no sample),
-# DEMO_INVALID_EVENTS (60), DEMO_WAIT (drain timeout, 300 s), BUILD_DIR (build).
+# DEMO_INVALID_EVENTS (60), DEMO_WAIT (drain timeout, 300 s), DEMO_REBUILD_PLUGIN (rebuild the
+# Connect plugin even when build/connect-plugin exists), BUILD_DIR (build).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,7 +53,16 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" 2>&1 | grep -E '^\[ *[0-9]+%\] (Built|L
 [[ -x "$BUILD_DIR/clickstream-generator" ]] || die "build failed: $BUILD_DIR/clickstream-generator missing"
 [[ -x "$BUILD_DIR/clickstream-pipeline" ]] || die "build failed: $BUILD_DIR/clickstream-pipeline missing"
 
-step "platform up (scripts/platform.sh up; first run installs and builds, then it is quick)"
+if [[ -f connect/pom.xml && -x scripts/build-connect-plugin.sh ]]; then
+  if [[ -d "${CONNECT_PLUGIN_SRC:-$BUILD_DIR/connect-plugin}" && -z "${DEMO_REBUILD_PLUGIN:-}" ]]; then
+    step "Connect S3 sink plugin: already built in ${CONNECT_PLUGIN_SRC:-$BUILD_DIR/connect-plugin} (DEMO_REBUILD_PLUGIN=1 rebuilds)"
+  else
+    step "Connect S3 sink plugin (scripts/build-connect-plugin.sh --skip-tests; make test runs its tests)"
+    scripts/build-connect-plugin.sh --skip-tests
+  fi
+fi
+
+step "platform up (scripts/platform.sh up; the first run installs and builds, later runs are quick)"
 scripts/platform.sh up
 eval "$(scripts/platform.sh env)"
 
