@@ -7,7 +7,7 @@ PACKAGES=(
   libcaf-dev librdkafka-dev libsimdjson-dev libvalijson-dev libcpp-httplib-dev
   prometheus-cpp-dev catch2 nlohmann-json3-dev zlib1g-dev libssl-dev libbrotli-dev
   openjdk-17-jdk-headless maven
-  kcat prometheus jq curl shellcheck clang-format python3
+  kcat prometheus jq curl shellcheck clang-format python3 iproute2 util-linux
 )
 
 missing=()

@@ -26,6 +26,7 @@ STATE="$CLICKSTREAM_HOME/state"
 KAFKA_HOME="$CACHE/kafka-$KAFKA_VERSION" # jars in $KAFKA_HOME/libs (= $KAFKA_LIBS)
 APICURIO_HOME="$CACHE/apicurio-registry-$APICURIO_VERSION"
 WEED_BIN="$CACHE/bin/weed-$SEAWEEDFS_VERSION"
+JMX_AGENT="$CACHE/jmx-exporter/jmx_prometheus_javaagent-$JMX_EXPORTER_VERSION.jar"
 DOWNLOADS="$CACHE/downloads"
 PLUGIN_PATH="$STATE/connect/plugins"
 CONNECT_PLUGIN_SRC="${CONNECT_PLUGIN_SRC:-$ROOT/build/connect-plugin}"
@@ -78,9 +79,9 @@ port_of() {
 # Every port a component listens on (checked free before start, and after stop).
 ports_of() {
   case "$1" in
-    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
+    kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT $KAFKA_METRICS_PORT" ;;
     registry) echo "$REGISTRY_PORT $REGISTRY_MANAGEMENT_PORT" ;;
-    connect) echo "$CONNECT_PORT" ;;
+    connect) echo "$CONNECT_PORT $CONNECT_METRICS_PORT" ;;
     seaweedfs)
       echo "$S3_PORT $SEAWEEDFS_MASTER_PORT $SEAWEEDFS_VOLUME_PORT $SEAWEEDFS_FILER_PORT $SEAWEEDFS_METRICS_PORT" \
         "$((S3_PORT + 10000)) $((SEAWEEDFS_MASTER_PORT + 10000)) $((SEAWEEDFS_VOLUME_PORT + 10000)) $((SEAWEEDFS_FILER_PORT + 10000))"
@@ -307,6 +308,18 @@ ensure_apicurio() {
   log "registry: installed in $APICURIO_HOME"
 }
 
+ensure_jmx_agent() {
+  [[ -f "$JMX_AGENT" ]] && return 0
+  local coords="io.prometheus.jmx:jmx_prometheus_javaagent:$JMX_EXPORTER_VERSION"
+  log "kafka: fetching $coords from Maven Central (metrics of Kafka and Connect for Prometheus)"
+  mkdir -p "$(dirname "$JMX_AGENT")"
+  run_with_progress "kafka: jmx exporter" "$CACHE/build-logs/jmx-exporter-download.log" \
+    mvn_run -f "$ROOT/platform/kafka/pom.xml" dependency:copy -Dartifact="$coords" \
+    -Dkafka.version="$KAFKA_VERSION" -Dslf4j.version="$SLF4J_VERSION" -Dlog4j.version="$LOG4J_VERSION" \
+    -DoutputDirectory="$(dirname "$JMX_AGENT")"
+  [[ -f "$JMX_AGENT" ]] || die "kafka: $JMX_AGENT missing after download"
+}
+
 ensure_weed() {
   [[ -x "$WEED_BIN" ]] && return 0
   local mod="$ROOT/platform/seaweedfs"
@@ -339,6 +352,7 @@ start_kafka() {
   mkdir -p "$dir/data"
   render "$ROOT/platform/kafka/server.properties.in" "$dir/server.properties" "$dir"
   cp "$ROOT/platform/kafka/log4j2.yaml" "$dir/log4j2.yaml"
+  cp "$ROOT/platform/kafka/jmx-exporter.yml" "$dir/jmx-exporter.yml"
   if [[ ! -f "$dir/data/meta.properties" ]]; then
     local id
     id="$("$java" -Xmx256m -cp "$KAFKA_HOME/libs/*" kafka.tools.StorageTool random-uuid 2>>"$(log_of kafka)" | tail -n1)"
@@ -351,6 +365,7 @@ start_kafka() {
   fi
   # shellcheck disable=SC2086 # heap options are a word list
   spawn kafka "$java" $KAFKA_HEAP_OPTS "${JVM_COMMON[@]}" -Dlog4j2.configurationFile="$dir/log4j2.yaml" \
+    -javaagent:"$JMX_AGENT=127.0.0.1:$KAFKA_METRICS_PORT:$dir/jmx-exporter.yml" \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$dir/server.properties"
 }
 
@@ -360,8 +375,10 @@ start_connect() {
   mkdir -p "$dir" "$PLUGIN_PATH"
   render "$ROOT/platform/connect/connect-distributed.properties.in" "$dir/connect-distributed.properties" "$dir"
   cp "$ROOT/platform/kafka/log4j2.yaml" "$dir/log4j2.yaml"
+  cp "$ROOT/platform/connect/jmx-exporter.yml" "$dir/jmx-exporter.yml"
   # shellcheck disable=SC2086
   spawn connect "$java" $CONNECT_HEAP_OPTS "${JVM_COMMON[@]}" -Dlog4j2.configurationFile="$dir/log4j2.yaml" \
+    -javaagent:"$JMX_AGENT=127.0.0.1:$CONNECT_METRICS_PORT:$dir/jmx-exporter.yml" \
     -cp "$KAFKA_HOME/libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$dir/connect-distributed.properties"
 }
 
@@ -395,7 +412,7 @@ start_seaweedfs() {
   # auto-creation (a misspelt bucket fails instead of appearing), local sockets in the state dir.
   spawn seaweedfs "$WEED_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
     -master.port="$SEAWEEDFS_MASTER_PORT" -master.volumeSizeLimitMB=1024 -master.telemetry=false \
-    -volume.port="$SEAWEEDFS_VOLUME_PORT" -volume.max=0 \
+    -volume.port="$SEAWEEDFS_VOLUME_PORT" -volume.max=0 -volume.preStopSeconds=1 \
     -filer -filer.port="$SEAWEEDFS_FILER_PORT" -filer.localSocket="$dir/filer.sock" \
     -s3 -s3.port="$S3_PORT" -s3.config="$dir/s3.json" -s3.localSocket="$dir/s3.sock" \
     -s3.port.iceberg=0 -s3.port.lance=0 -s3.autoCreateBucket=false \
@@ -506,6 +523,7 @@ cmd_up() {
   with_lock
   ensure_commands
   ensure_kafka_libs
+  ensure_jmx_agent
   ensure_apicurio
   ensure_weed
   changed="$(sync_connect_plugins)"
@@ -583,6 +601,11 @@ cmd_restart() {
   [[ -n "$c" ]] || die "usage: scripts/platform.sh restart COMPONENT (${COMPONENTS[*]})"
   port_of "$c" >/dev/null
   with_lock
+  case "$c" in
+    kafka | connect) ensure_kafka_libs && ensure_jmx_agent ;;
+    registry) ensure_apicurio ;;
+    seaweedfs) ensure_weed ;;
+  esac
   stop_component "$c"
   check_ports_free "$c"
   if [[ "$c" == connect ]]; then sync_connect_plugins >/dev/null; fi

@@ -138,8 +138,10 @@ check "wrong credentials are refused" bash -c "! curl -fsS --aws-sigv4 'aws:amz:
 # --- Connect and Prometheus --------------------------------------------------------------------------
 check "Connect REST lists connectors" bash -c "curl -fsS '$CONNECT_URL/connectors' | jq -e 'type == \"array\"'"
 check "Connect REST lists plugins" bash -c "curl -fsS '$CONNECT_URL/connector-plugins?connectorsOnly=false' | jq -e 'length > 0'"
-check "Prometheus ready and scraping itself" bash -c \
-  "curl -fsS '$PROMETHEUS_URL/api/v1/query?query=up%7Bjob%3D%22prometheus%22%7D' | jq -e '.data.result[0].value[1] == \"1\"'"
+for job in prometheus schema-registry seaweedfs kafka kafka-connect; do
+  check "Prometheus scrapes $job" bash -c \
+    "curl -fsS '$PROMETHEUS_URL/api/v1/targets?state=active' | jq -e --arg j $job '[.data.activeTargets[] | select(.labels.job == \$j and .health == \"up\")] | length == 1'"
+done
 
 # --- clear errors when a service is down -------------------------------------------------------------
 check "create-topics.sh: clear error when Kafka is down" bash -c \

@@ -1,0 +1,253 @@
+// clickstream-pipeline: the collector service (POST /collect -> validate -> Kafka).
+//
+// Config: config/clickstream.conf (--config-file=PATH) and --group.key=value flags; --help lists
+// every option. Endpoint defaults come from KAFKA_BOOTSTRAP_SERVERS and SCHEMA_REGISTRY_URL.
+// Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 bad config or startup failure, 2 a
+// component could not start (e.g. the HTTP port is taken), 3 too many crashes (escalation).
+#include <caf/all.hpp>
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+
+#include "actors/actors.hpp"
+#include "actors/context.hpp"
+#include "actors/supervisor.hpp"
+#include "runtime/config.hpp"
+#include "runtime/log.hpp"
+
+using namespace clickstream;
+
+namespace {
+
+constexpr const char* main_component = "main";
+
+/// Binds every CAF config option to the service_config defaults (runtime/config.hpp).
+class pipeline_config : public caf::actor_system_config {
+ public:
+  service_config svc;
+  std::string log_level = "info";
+
+  pipeline_config() {
+    apply_env_defaults(svc, [](const char* name) { return std::getenv(name); });
+    auto& h = svc.http;
+    opt_group{custom_options_, "http"}
+        .add(h.bind, "bind", "listen address (default 0.0.0.0)")
+        .add(h.port, "port", "listen port (default 60000)")
+        .add(h.threads, "threads", "worker threads = concurrent connections (default 16)")
+        .add(h.keep_alive_max_count, "keep-alive-max-count",
+             "requests per keep-alive connection (default 1000)")
+        .add(h.keep_alive_timeout_s, "keep-alive-timeout-s", "idle keep-alive timeout (default 5)")
+        .add(h.read_timeout_ms, "read-timeout-ms", "socket read timeout (default 5000)")
+        .add(h.write_timeout_ms, "write-timeout-ms", "socket write timeout (default 5000)")
+        .add(h.request_timeout_ms, "request-timeout-ms",
+             "deadline for Kafka's acknowledgement of a batch, then 503 (default 15000)")
+        .add(h.max_body_bytes, "max-body-bytes", "413 above this body size (default 1048576)")
+        .add(h.max_events, "max-events", "400 above this many events per request (default 1000)")
+        .add(h.max_depth, "max-depth", "400 above this JSON nesting depth (default 64)")
+        .add(h.retry_after_s, "retry-after-s", "Retry-After of 429/503 answers (default 1)");
+    opt_group{custom_options_, "validator"}.add(svc.validator.count, "count",
+                                                "validator actors (default 2)");
+    auto& p = svc.producer;
+    opt_group{custom_options_, "producer"}
+        .add(p.count, "count", "producer actors sharing one librdkafka producer (default 2)")
+        .add(p.linger_ms, "linger-ms", "librdkafka linger.ms (default 5)")
+        .add(p.batch_size, "batch-size", "librdkafka batch.size in bytes (default 262144)")
+        .add(p.compression, "compression", "none|gzip|snappy|lz4|zstd (default lz4)")
+        .add(p.acks, "acks", "all|1|0 (default all)")
+        .add(p.idempotence, "idempotence", "enable.idempotence (default true)")
+        .add(p.queue_max_messages, "queue-max-messages",
+             "queue.buffering.max.messages (default 100000)")
+        .add(p.queue_max_kbytes, "queue-max-kbytes", "queue.buffering.max.kbytes (default 65536)")
+        .add(p.message_timeout_ms, "message-timeout-ms",
+             "message.timeout.ms: a record not acknowledged by then fails (default 10000)")
+        .add(p.probe_interval_ms, "probe-interval-ms",
+             "broker/topic reachability probe interval (default 2000)")
+        .add(p.flush_timeout_ms, "flush-timeout-ms", "flush at shutdown (default 10000)");
+    opt_group{custom_options_, "kafka"}
+        .add(svc.kafka.bootstrap_servers, "bootstrap-servers",
+             "default $KAFKA_BOOTSTRAP_SERVERS or localhost:9092")
+        .add(svc.kafka.raw_topic, "raw-topic", "default acme.clickstream.raw.events")
+        .add(svc.kafka.invalid_topic, "invalid-topic", "default acme.clickstream.invalid.events");
+    auto& r = svc.registry;
+    opt_group{custom_options_, "registry"}
+        .add(r.url, "url",
+             "Confluent-compatible API base, default $SCHEMA_REGISTRY_URL or "
+             "http://localhost:8085/apis/ccompat/v7")
+        .add(r.subject, "subject", "default acme.clickstream.raw.events-value")
+        .add(r.poll_interval_ms, "poll-interval-ms", "look for a newer version (default 30000)")
+        .add(r.retry_initial_ms, "retry-initial-ms", "first retry while down (default 500)")
+        .add(r.retry_max_ms, "retry-max-ms", "backoff cap (default 30000)")
+        .add(r.timeout_ms, "timeout-ms", "per registry call (default 5000)");
+    opt_group{custom_options_, "metrics"}
+        .add(svc.metrics.bind, "bind", "default 0.0.0.0")
+        .add(svc.metrics.port, "port", "Prometheus exposer port (default 9464)");
+    opt_group{custom_options_, "limits"}.add(svc.limits.batches_in_flight, "batches-in-flight",
+                                             "429 above this many batches (default 256)");
+    opt_group{custom_options_, "supervisor"}
+        .add(svc.supervisor.max_restarts, "max-restarts", "crashes tolerated ... (default 5)")
+        .add(svc.supervisor.restart_window_s, "restart-window-s", "... within (default 60)")
+        .add(svc.supervisor.drain_timeout_ms, "drain-timeout-ms",
+             "shutdown: wait for in-flight requests (default 20000)");
+    opt_group{custom_options_, "log"}.add(log_level, "level", "debug|info|warning|error");
+  }
+
+  /// --help: the service's own options (CAF's --help shows only its global group; the CAF
+  /// runtime options remain under --long-help).
+  void print_help(std::ostream& out) const {
+    out << "usage: clickstream-pipeline [--config-file=config/clickstream.conf] "
+           "[--group.key=value ...]\n\n"
+           "Endpoints default to $KAFKA_BOOTSTRAP_SERVERS and $SCHEMA_REGISTRY_URL when set.\n"
+           "CAF runtime options (scheduler, logger, ...): --long-help\n";
+    std::string current;
+    for (const auto& opt : custom_options_) {
+      auto cat = std::string{opt.category().begin(), opt.category().end()};
+      if (cat == "global" || !is_service_group(cat)) continue;
+      if (cat != current) {
+        out << "\n" << cat << ":\n";
+        current = cat;
+      }
+      std::string flag = "  --" + std::string{opt.full_name().begin(), opt.full_name().end()};
+      auto type = opt.type_name();
+      if (type != "boolean") flag += "=<" + std::string{type.begin(), type.end()} + ">";
+      out << flag << std::string(flag.size() < 44 ? 44 - flag.size() : 1, ' ')
+          << std::string{opt.description().begin(), opt.description().end()} << "\n";
+    }
+  }
+
+  static bool is_service_group(const std::string& cat) {
+    for (const char* g : {"http", "validator", "producer", "kafka", "registry", "metrics", "limits",
+                          "supervisor", "log"})
+      if (cat == g) return true;
+    return false;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigtimedwait() in this thread: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  pipeline_config cfg;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "-?") {
+      cfg.print_help(std::cout);
+      return 0;
+    }
+  }
+  if (auto err = cfg.parse(argc, argv)) {
+    std::cerr << "clickstream-pipeline: bad configuration: " << cfg.render(err) << "\n";
+    return 1;
+  }
+  if (cfg.cli_helptext_printed) return 0;
+  if (!cfg.remainder.empty()) {
+    std::cerr << "clickstream-pipeline: unknown argument '" << cfg.remainder.front()
+              << "' (see --help)\n";
+    return 1;
+  }
+  if (cfg.log_level == "debug")
+    set_log_level(log_level::debug);
+  else if (cfg.log_level == "warning")
+    set_log_level(log_level::warning);
+  else if (cfg.log_level == "error")
+    set_log_level(log_level::error);
+  if (auto problems = check(cfg.svc); !problems.empty()) {
+    for (const auto& p : problems) std::cerr << "clickstream-pipeline: " << p << "\n";
+    return 1;
+  }
+
+  auto ctx = std::make_shared<service_context>(cfg.svc);
+  const auto& sc = ctx->cfg;
+  try {
+    ctx->metrics.serve(sc.metrics.bind, sc.metrics.port);
+  } catch (const std::exception& e) {
+    log_error(main_component, e.what());
+    return 2;
+  }
+  log_info(main_component, "metrics on http://" + sc.metrics.bind + ":" +
+                               std::to_string(sc.metrics.port) + "/metrics");
+
+  std::string error;
+  ctx->kafka =
+      kafka_producer::create(producer_properties(sc), {sc.kafka.raw_topic, sc.kafka.invalid_topic},
+                             std::chrono::milliseconds{sc.producer.probe_interval_ms}, error,
+                             [](int level, std::string_view msg) {
+                               log(level >= 3   ? log_level::error
+                                   : level == 2 ? log_level::warning
+                                                : log_level::info,
+                                   "kafka", msg);
+                             });
+  if (!ctx->kafka) {
+    log_error(main_component, "cannot create the Kafka producer: " + error);
+    return 1;
+  }
+  ctx->raw_topic = ctx->kafka->topic_index(sc.kafka.raw_topic);
+  ctx->invalid_topic = ctx->kafka->topic_index(sc.kafka.invalid_topic);
+  log_info(main_component, "Kafka " + sc.kafka.bootstrap_servers + ", topics " +
+                               sc.kafka.raw_topic + " / " + sc.kafka.invalid_topic + "; registry " +
+                               sc.registry.url);
+
+  ctx->metrics.set_scrape_hook([weak = std::weak_ptr<service_context>(ctx)](service_metrics& m) {
+    auto c = weak.lock();
+    if (!c) return;
+    m.batches_in_flight.Set(static_cast<double>(c->batches_in_flight.load()));
+    m.validator_queue.Set(static_cast<double>(c->validator_queue.load()));
+    m.producer_queue.Set(static_cast<double>(c->producer_queue.load()));
+    if (c->kafka) m.kafka_queue.Set(c->kafka->queue_length());
+    m.kafka_reachable.Set(c->kafka_reachable() ? 1 : 0);
+  });
+
+  int exit_code = 0;
+  {
+    caf::actor_system system{cfg};
+    auto root = system.spawn(supervisor, ctx, collector_components(ctx));
+
+    // Wait for SIGTERM/SIGINT or a stop request (bind failure, escalation).
+    timespec tick{0, 200 * 1000 * 1000};
+    while (!ctx->stop_requested.load()) {
+      int sig = sigtimedwait(&signals, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) {
+        log_info(main_component, std::string{"received "} +
+                                     (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": shutting down");
+        ctx->request_stop(0, "signal");
+        break;
+      }
+    }
+    exit_code = ctx->exit_code.load();
+    if (exit_code != 0) log_error(main_component, "stopping: " + ctx->stop_reason());
+
+    // Reverse order: receiver (stop accepting, answer in-flight requests), validators,
+    // producers, schema cache; then flush Kafka.
+    caf::scoped_actor self{system};
+    auto deadline = std::chrono::milliseconds{sc.supervisor.drain_timeout_ms};
+    self->request(root, deadline, stop_atom::value)
+        .receive([](bool) {},
+                 [&](const caf::error& err) {
+                   log_error(main_component,
+                             "shutdown did not complete in time: " + system.render(err));
+                   if (exit_code == 0) exit_code = 1;
+                 });
+    self->send_exit(root, caf::exit_reason::user_shutdown);
+    auto left = ctx->kafka->flush(std::chrono::milliseconds{sc.producer.flush_timeout_ms});
+    if (left > 0) {
+      log_error(main_component, std::to_string(left) + " records not delivered at shutdown");
+      if (exit_code == 0) exit_code = 1;
+    } else {
+      log_info(main_component, "Kafka flushed");
+    }
+    ctx->kafka->stop();
+  }
+  ctx->validators.set({});
+  ctx->producers.set({});
+  log_info(main_component, "exit " + std::to_string(exit_code));
+  return exit_code;
+}

@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+#include "runtime/config.hpp"
+
+using namespace clickstream;
+
+TEST_CASE("service config defaults match the brief", "[config]") {
+  service_config c;
+  CHECK(c.http.port == 60000);
+  CHECK(c.http.max_body_bytes == 1048576);
+  CHECK(c.metrics.port == 9464);
+  CHECK(c.kafka.bootstrap_servers == "localhost:9092");
+  CHECK(c.kafka.raw_topic == "acme.clickstream.raw.events");
+  CHECK(c.kafka.invalid_topic == "acme.clickstream.invalid.events");
+  CHECK(c.registry.url == "http://localhost:8085/apis/ccompat/v7");
+  CHECK(c.registry.subject == "acme.clickstream.raw.events-value");
+  CHECK(c.producer.acks == "all");
+  CHECK(c.producer.idempotence);
+  CHECK(c.producer.compression == "lz4");
+  CHECK(check(c).empty());
+}
+
+TEST_CASE("endpoint env vars override the local defaults", "[config]") {
+  service_config c;
+  std::map<std::string, std::string> env{{"KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092"},
+                                         {"SCHEMA_REGISTRY_URL", "https://reg.example/api"}};
+  apply_env_defaults(c, [&](const char* n) -> const char* {
+    auto it = env.find(n);
+    return it == env.end() ? nullptr : it->second.c_str();
+  });
+  CHECK(c.kafka.bootstrap_servers == "k1:9092,k2:9092");
+  CHECK(c.registry.url == "https://reg.example/api");
+
+  service_config d;
+  apply_env_defaults(d, [](const char*) -> const char* { return ""; });
+  CHECK(d.kafka.bootstrap_servers == "localhost:9092");
+}
+
+TEST_CASE("config check reports each bad value", "[config]") {
+  service_config c;
+  c.validator.count = 0;
+  c.producer.acks = "1";  // with idempotence on
+  c.producer.compression = "brotli";
+  c.registry.url = "localhost:8085";
+  c.limits.batches_in_flight = 0;
+  auto problems = check(c);
+  REQUIRE(problems.size() == 5);
+  auto has = [&](const std::string& s) {
+    for (const auto& p : problems)
+      if (p.find(s) != std::string::npos) return true;
+    return false;
+  };
+  CHECK(has("validator.count"));
+  CHECK(has("idempotence"));
+  CHECK(has("compression"));
+  CHECK(has("registry.url"));
+  CHECK(has("batches-in-flight"));
+}
+
+TEST_CASE("producer properties: idempotent, acks=all, bounded queue", "[config]") {
+  service_config c;
+  c.producer.message_timeout_ms = 1234;
+  std::map<std::string, std::string> props;
+  for (auto& [k, v] : producer_properties(c)) props[k] = v;
+  CHECK(props["enable.idempotence"] == "true");
+  CHECK(props["acks"] == "all");
+  CHECK(props["compression.type"] == "lz4");
+  CHECK(props["message.timeout.ms"] == "1234");
+  CHECK(props["queue.buffering.max.messages"] == "100000");
+  CHECK(props["queue.buffering.max.kbytes"] == "65536");
+  CHECK(props["bootstrap.servers"] == "localhost:9092");
+}
