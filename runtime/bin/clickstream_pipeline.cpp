@@ -14,8 +14,12 @@
 
 #include "actors/actors.hpp"
 #include "actors/context.hpp"
+#include "actors/enrich_metrics.hpp"
+#include "actors/enricher.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/unique_users.hpp"
 #include "runtime/config.hpp"
+#include "runtime/enrich_config.hpp"
 #include "runtime/log.hpp"
 
 using namespace clickstream;
@@ -28,6 +32,7 @@ constexpr const char* main_component = "main";
 class pipeline_config : public caf::actor_system_config {
  public:
   service_config svc;
+  enrich_service_config enrich;  // enricher.* and unique-users.* (runtime/enrich_config.hpp)
   std::string log_level = "info";
 
   pipeline_config() {
@@ -91,6 +96,46 @@ class pipeline_config : public caf::actor_system_config {
         .add(svc.supervisor.restart_window_s, "restart-window-s", "... within (default 60)")
         .add(svc.supervisor.drain_timeout_ms, "drain-timeout-ms",
              "shutdown: wait for in-flight requests (default 20000)");
+    auto& e = enrich.enricher;
+    opt_group{custom_options_, "enricher"}
+        .add(e.enabled, "enabled", "run the enricher pool (default true)")
+        .add(e.count, "count",
+             "enricher actors, each a consumer + transactional producer (default 2)")
+        .add(e.group_id, "group-id",
+             "consumer group on the raw topic (default clickstream-enricher)")
+        .add(e.latest_topic, "latest-topic", "default acme.clickstream.latest.events")
+        .add(e.latest_subject, "latest-subject",
+             "registry subject of the latest schema (default acme.clickstream.latest.events-value)")
+        .add(e.transactional_id_prefix, "transactional-id-prefix",
+             "transactional.id = <prefix>-<hostname>-<index> (default clickstream-enricher)")
+        .add(e.batch_max_events, "batch-max-events", "records per transaction (default 5000)")
+        .add(e.batch_max_wait_ms, "batch-max-wait-ms", "collect a batch at most (default 20)")
+        .add(e.transaction_timeout_ms, "transaction-timeout-ms",
+             "transaction.timeout.ms (default 30000)")
+        .add(e.commit_timeout_ms, "commit-timeout-ms",
+             "commit/abort/send-offsets timeout (default 30000)")
+        .add(e.retry_backoff_ms, "retry-backoff-ms",
+             "after an abort or a failed start (default 1000)")
+        .add(e.session_timeout_ms, "session-timeout-ms",
+             "consumer session.timeout.ms (default 10000)")
+        .add(e.static_membership, "static-membership",
+             "group.instance.id = transactional.id (default true)")
+        .add(e.validate, "validate",
+             "re-validate raw events against their writer schema (default true)")
+        .add(e.shop_host, "shop-host",
+             "referrers on this domain are internal (default xcc-webshop.com)");
+    auto& u = enrich.unique_users;
+    opt_group{custom_options_, "unique-users"}
+        .add(u.enabled, "enabled", "run the daily unique-users counter (default true)")
+        .add(u.group_id, "group-id", "consumer group (default clickstream-unique-users)")
+        .add(u.output_topic, "output-topic",
+             "compacted topic (default acme.clickstream.unique.users)")
+        .add(u.window_days, "window-days",
+             "days kept, relative to the newest event day (default 90)")
+        .add(u.emit_interval_ms, "emit-interval-ms",
+             "a day's count is emitted at most once per interval (default 1000)")
+        .add(u.max_future_days, "max-future-days",
+             "events dated later than today + this are not counted (default 1)");
     opt_group{custom_options_, "log"}.add(log_level, "level", "debug|info|warning|error");
   }
 
@@ -119,7 +164,7 @@ class pipeline_config : public caf::actor_system_config {
 
   static bool is_service_group(const std::string& cat) {
     for (const char* g : {"http", "validator", "producer", "kafka", "registry", "metrics", "limits",
-                          "supervisor", "log"})
+                          "supervisor", "enricher", "unique-users", "log"})
       if (cat == g) return true;
     return false;
   }
@@ -161,6 +206,10 @@ int main(int argc, char** argv) {
   else if (cfg.log_level == "error")
     set_log_level(log_level::error);
   if (auto problems = check(cfg.svc); !problems.empty()) {
+    for (const auto& p : problems) std::cerr << "clickstream-pipeline: " << p << "\n";
+    return 1;
+  }
+  if (auto problems = check(cfg.enrich); !problems.empty()) {
     for (const auto& p : problems) std::cerr << "clickstream-pipeline: " << p << "\n";
     return 1;
   }
@@ -209,7 +258,21 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     caf::actor_system system{cfg};
-    auto root = system.spawn(supervisor, ctx, collector_components(ctx));
+    // Enrichment runs beside the collector; placed before the receiver so that a shutdown stops
+    // the receiver first, then the enrichers (each finishes its transaction), then the counter.
+    auto components = collector_components(ctx);
+    auto enrich_obs = std::make_shared<enrich_metrics>(*ctx->metrics.registry());
+    auto at = components.end();
+    for (auto it = components.begin(); it != components.end(); ++it)
+      if (it->name == "receiver") at = it;
+    std::vector<component> enrichment;
+    if (cfg.enrich.unique_users.enabled)
+      enrichment.push_back(unique_users_component(ctx, cfg.enrich.unique_users,
+                                                  cfg.enrich.enricher.latest_topic, enrich_obs));
+    if (cfg.enrich.enricher.enabled)
+      enrichment.push_back(enricher_component(ctx, cfg.enrich.enricher, enrich_obs));
+    components.insert(at, enrichment.begin(), enrichment.end());
+    auto root = system.spawn(supervisor, ctx, components);
 
     // Wait for SIGTERM/SIGINT or a stop request (bind failure, escalation).
     timespec tick{0, 200 * 1000 * 1000};
