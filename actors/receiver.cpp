@@ -211,7 +211,7 @@ void install_routes(httplib::Server& server, const context_ptr& ctx) {
         return 100;
       });
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.has_header("Content-Length")) return;
+    if (!res.body.empty() || res.content_length_ > 0) return;  // our own answer
     const char* code = "error";
     std::string message = "request failed";
     switch (res.status) {

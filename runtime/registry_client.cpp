@@ -105,7 +105,7 @@ std::optional<registry_schema> registry_client::fetch_latest(const std::string& 
                      {{"Accept", "application/vnd.schemaregistry.v1+json, application/json"}});
   if (!res) {
     error = "GET " + url_ + path.substr(parts->base_path.size()) +
-            " failed: " + httplib::to_string(res.error());
+            " failed: " + httplib::to_string(res.error()) + " error (registry down or unreachable)";
     return std::nullopt;
   }
   if (res->status != 200) {

@@ -248,6 +248,45 @@ else
   not_ok "no 'Kafka flushed' in the log"
 fi
 
+# -- Kafka unreachable: never a 200 ---------------------------------------------------------------
+HTTP_PORT2="$(free_port)"
+METRICS_PORT2="$(free_port)"
+URL2="http://127.0.0.1:$HTTP_PORT2"
+"$BIN" --http.bind=127.0.0.1 --http.port="$HTTP_PORT2" --metrics.bind=127.0.0.1 \
+  --metrics.port="$METRICS_PORT2" --kafka.bootstrap-servers=127.0.0.1:1 \
+  --producer.message-timeout-ms=2000 >"$TMP/service-nokafka.log" 2>&1 &
+SERVICE_PID=$!
+for _ in $(seq 1 50); do
+  curl -fsS -o /dev/null "$URL2/health/live" 2>/dev/null && break
+  sleep 0.2
+done
+sleep 1
+check "Kafka unreachable: /health/ready 503" 503 "$(curl -sS -o /dev/null -w '%{http_code}' "$URL2/health/ready")"
+code="$(curl -sS -D "$TMP/headers" -o "$TMP/answer" -w '%{http_code}' -X POST \
+  -H 'Content-Type: application/json' --data-binary @"$TMP/valid.json" "$URL2/collect")"
+check "Kafka unreachable: POST /collect 503" 503 "$code"
+if grep -qi '^Retry-After:' "$TMP/headers"; then ok "503 carries Retry-After"; else not_ok "503 without Retry-After"; fi
+kill -TERM "$SERVICE_PID"
+rc=0
+wait "$SERVICE_PID" || rc=$?
+SERVICE_PID=""
+check "SIGTERM without Kafka: exit 0" 0 "$rc"
+
+# -- port taken: clear message, non-zero exit ------------------------------------------------------
+python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(8)' "$HTTP_PORT2" &
+holder=$!
+sleep 0.5
+rc=0
+timeout 20 "$BIN" --http.bind=127.0.0.1 --http.port="$HTTP_PORT2" --metrics.bind=127.0.0.1 \
+  --metrics.port="$METRICS_PORT2" >"$TMP/service-port.log" 2>&1 || rc=$?
+kill "$holder" 2>/dev/null || true
+wait "$holder" 2>/dev/null || true
+if ((rc != 0)) && grep -q "cannot listen on 127.0.0.1:$HTTP_PORT2" "$TMP/service-port.log"; then
+  ok "port taken: exit $rc with 'cannot listen on 127.0.0.1:$HTTP_PORT2'"
+else
+  not_ok "port taken: exit $rc, log: $(tail -n 3 "$TMP/service-port.log")"
+fi
+
 printf '\n%d passed, %d failed\n' "$passed" "$failed"
 if ((failed > 0)); then
   echo "--- service log ---" >&2
