@@ -5,9 +5,8 @@
 #   raw + invalid = events sent (and = accepted + rejected of the service's answers),
 #   latest = raw, records in the data lake per topic = records in the topic,
 #   unique users per day = an independent count computed from the dataset.
-# The dataset: the real sample (when present) plus a synthesized one with a fresh seed and a fresh
-# range of days (so its unique users are this run's alone), plus synthesized invalid events of every
-# kind. Records are counted by this run's correlation ids from the run's start offsets on, so other
+# The dataset: the real sample (when present) plus a fixed synthesized one on days of its own, plus
+# synthesized invalid events of every kind. Records are counted by this run's correlation ids from the run's start offsets on, so other
 # writers on the shared platform do not disturb the counts. Any mismatch fails with the numbers.
 set -euo pipefail
 
@@ -47,9 +46,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Fresh seed and fresh days: year 2040-2139, so no other run shares them.
-seed="$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')"
-end_date="$(python3 -c 'import datetime,sys; s=int(sys.argv[1]); print((datetime.date(2040,1,1)+datetime.timedelta(days=s%36500)).isoformat())' "$seed")"
+# A fixed synthesized dataset on days of its own (2022-04-07..10: not in the real sample, not in the
+# synthesizer's default week, inside the unique-users window of a platform fed with 2022 data). The
+# unique-users state is cumulative per day, so every run sends the same customers for those days
+# and the expected count stays the independent count from this file. (Random future days would not
+# work: the service refuses days after tomorrow, and keeps a 90-day window.)
+seed="${E2E_SEED:-20220407}"
+end_date="${E2E_END_DATE:-2022-04-10}"
 "$GEN" --synthesize "$SYNTH_EVENTS" "$tmp/valid.jsonl" --invalid-share 0 --seed "$seed" \
   --synth-end-date "$end_date" --synth-days 4
 "$GEN" --synthesize "$INVALID_EVENTS" "$tmp/invalid.jsonl" --invalid-share 1 --seed "$((seed + 1))" \
@@ -60,9 +63,9 @@ sample="$(find_sample_dataset "$SRC")"
 if [[ -n "$sample" && -f "$sample" ]]; then
   valid_args+=(--valid "$sample")
   parts+=("$sample")
-  echo "dataset: real sample $sample + $SYNTH_EVENTS synthesized (seed $seed, days up to $end_date) + $INVALID_EVENTS invalid"
+  echo "dataset: real sample $sample + $SYNTH_EVENTS synthesized (seed $seed, 4 days up to $end_date) + $INVALID_EVENTS invalid"
 else
-  echo "dataset: $SYNTH_EVENTS synthesized (seed $seed, days up to $end_date) + $INVALID_EVENTS invalid (real sample absent)"
+  echo "dataset: $SYNTH_EVENTS synthesized (seed $seed, 4 days up to $end_date) + $INVALID_EVENTS invalid (real sample absent)"
 fi
 python3 - "$tmp/dataset.jsonl" "${parts[@]}" <<'EOF'
 import random, sys
