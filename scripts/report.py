@@ -118,7 +118,7 @@ def consume(topic, start, end):
         if hi <= lo:
             continue
         out = kcat(["-C", "-t", topic, "-p", str(p), "-o", str(lo), "-e", "-q",
-                    "-X", "isolation.level=read_committed",
+                    "-X", "isolation.level=read_committed", "-X", "fetch.wait.max.ms=10",
                     "-f", "%p %o %S\t%h\n%s\n"], timeout=600)
         pos = 0
         while pos < len(out):
