@@ -298,15 +298,21 @@ def correlation_of_latest(obj):
 
 
 def invalid_reasons(obj):
-    """Labels of why a record is in the invalid topic: 'keyword at /pointer' per error, else the
-    record's reason."""
+    """Labels of why a record is in the invalid topic: per error 'keyword at /pointer' (for
+    'required', the missing member's pointer), else the record's reason."""
     labels = []
     if isinstance(obj, dict):
         for e in obj.get("errors") or []:
             if isinstance(e, dict):
                 kw = e.get("keyword") or e.get("reason") or "error"
-                ptr = e.get("pointer") or e.get("instance_pointer") or e.get("path") or ""
-                labels.append("%s at %s" % (kw, ptr) if ptr else str(kw))
+                ptr = e.get("pointer")
+                if ptr is None:
+                    ptr = e.get("instance_pointer") or e.get("path") or ""
+                m = re.search(r"property '([^']*)'", str(e.get("message") or ""))
+                if kw == "required" and m:
+                    labels.append("required: %s/%s missing" % (ptr, m.group(1)))
+                else:
+                    labels.append("%s at %s" % (kw, ptr or "/"))
             else:
                 labels.append(str(e))
         if not labels:
