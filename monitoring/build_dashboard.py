@@ -22,8 +22,8 @@ PANELS = [
         ("sum by (route, code) (rate(clickstream_http_requests_total[1m]))", "{{route}} {{code}}")],
      "timeseries"),
     ("POST /collect latency", "s", [
-        ("histogram_quantile(0.50, sum by (le) (rate(clickstream_http_request_duration_seconds_bucket{route=\"collect\"}[1m])))", "p50"),
-        ("histogram_quantile(0.99, sum by (le) (rate(clickstream_http_request_duration_seconds_bucket{route=\"collect\"}[1m])))", "p99")],
+        ("histogram_quantile(0.50, sum by (le) (rate(clickstream_http_request_duration_seconds_bucket{route=\"/collect\"}[1m])))", "p50"),
+        ("histogram_quantile(0.99, sum by (le) (rate(clickstream_http_request_duration_seconds_bucket{route=\"/collect\"}[1m])))", "p99")],
      "timeseries"),
     ("row", "Kafka"),
     ("Kafka delivery latency per batch", "s", [
@@ -36,6 +36,26 @@ PANELS = [
     ("Schema in use", "none", [
         ("max(clickstream_schema_version)", "version"),
         ("max(clickstream_schema_id)", "id")], "stat"),
+    ("row", "Enricher and unique users"),
+    ("Enricher events / s", "ops", [
+        ("sum by (outcome) (rate(clickstream_enricher_events_total[1m]))", "{{outcome}}")], "timeseries"),
+    ("Enricher consumer lag (records)", "short", [
+        ("sum by (partition) (clickstream_enricher_consumer_lag)", "partition {{partition}}")], "timeseries"),
+    ("Enricher latency (raw to latest)", "s", [
+        ("histogram_quantile(0.50, sum by (le) (rate(clickstream_enricher_latency_seconds_bucket[1m])))", "p50"),
+        ("histogram_quantile(0.99, sum by (le) (rate(clickstream_enricher_latency_seconds_bucket[1m])))", "p99")],
+     "timeseries"),
+    ("Enricher transactions and errors / s", "ops", [
+        ("sum by (result) (rate(clickstream_enricher_transactions_total[1m]))", "transactions {{result}}"),
+        ("sum by (kind) (rate(clickstream_enricher_errors_total[5m]))", "errors {{kind}}")], "timeseries"),
+    ("Unique-users records / s by result", "ops", [
+        ("sum by (result) (rate(clickstream_unique_users_records_total[1m]))", "{{result}}"),
+        ("sum(rate(clickstream_unique_users_updates_total[1m]))", "updates emitted")], "timeseries"),
+    ("Unique-users state", "short", [
+        ("max(clickstream_unique_users_days)", "days held"),
+        ("max(clickstream_unique_users_state_ids)", "customer ids held")], "stat"),
+    ("Unique-users rebuild at start", "s", [
+        ("max(clickstream_unique_users_rebuild_seconds)", "seconds")], "stat"),
     ("row", "Capacity"),
     ("Queues", "short", [
         ("sum by (pool) (clickstream_queue_depth)", "{{pool}}"),

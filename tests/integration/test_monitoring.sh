@@ -53,13 +53,20 @@ metrics_port="$(free_port)"
 "$PIPELINE" "--http.port=$http_port" "--metrics.port=$metrics_port" >"$tmp/pipeline.log" 2>&1 &
 PIPELINE_PID=$!
 wait_http "http://127.0.0.1:$metrics_port/metrics" 60 "clickstream-pipeline metrics" "$PIPELINE_PID"
-# Let it serve a few requests first, so labelled series exist too (names are checked either way).
-curl -sf -o /dev/null "http://127.0.0.1:$http_port/ping" || true
+# prometheus-cpp exports a labelled family only once it has a series: exercise the service first
+# (invalid events only, so no unique-users day changes; the probes), so that the request and
+# validation families exist.
+wait_http "http://127.0.0.1:$http_port/health/ready" 90 "clickstream-pipeline" "$PIPELINE_PID"
+"$BUILD/clickstream-generator" --synthesize 100 "$tmp/events.jsonl" --invalid-share 1 --seed 9464 >/dev/null
+"$BUILD/clickstream-generator" "http://127.0.0.1:$http_port" "$tmp/events.jsonl" --quiet >/dev/null 2>&1 ||
+  fail "the generator could not post to the service"
+for path in /ping /health/live /health/ready /nope; do curl -s -o /dev/null "http://127.0.0.1:$http_port$path" || true; done
+sleep 3
 curl -sf -o "$tmp/metrics.txt" "http://127.0.0.1:$metrics_port/metrics" || fail "scrape /metrics"
 
-python3 - "$tmp/metrics.txt" "$MON/grafana-dashboard.json" "${rules[@]}" <<'EOF'
-import json, re, sys
-metrics_path, dashboard_path, rule_paths = sys.argv[1], sys.argv[2], sys.argv[3:]
+python3 - "$tmp/metrics.txt" "$MON/grafana-dashboard.json" "$SRC" "${rules[@]}" <<'EOF'
+import glob, json, re, sys
+metrics_path, dashboard_path, src, rule_paths = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 text = open(metrics_path).read()
 types = dict(re.findall(r"^# TYPE (\S+) (\S+)", text, re.M))
 names = set(types) | set(re.findall(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )", text, re.M))
@@ -131,15 +138,32 @@ for e in dash_exprs:
     for n in metric_names(e):
         used.setdefault(n, set()).add("grafana-dashboard.json")
 
-missing = []
+# Families a healthy service has not used yet (e.g. Kafka delivery errors) are not exported; accept
+# them only when the service's code registers exactly that name, and say so.
+source = ""
+for f in glob.glob(src + "/actors/*.cpp") + glob.glob(src + "/runtime/*.cpp"):
+    source += open(f).read()
+def declared(n):
+    base = re.sub(r"_(bucket|sum|count)$", "", n)
+    return '"%s"' % n in source or '"%s"' % base in source
+
+missing, unexercised = [], []
 for n, where in sorted(used.items()):
     if ":" in n:
         if n not in recorded:
             missing.append("%s (a recorded series no rule records; used in %s)" % (n, ", ".join(sorted(where))))
     elif n not in names:
-        missing.append("%s (used in %s)" % (n, ", ".join(sorted(where))))
-print("metric names used: %d (%d exported by the service, %d recorded by the rules)" % (
-    len(used), len([n for n in used if ":" not in n]), len([n for n in used if ":" in n])))
+        if declared(n):
+            unexercised.append(n)
+        else:
+            missing.append("%s (used in %s)" % (n, ", ".join(sorted(where))))
+for n in unexercised:
+    print("note: %s is registered by the service but has no series yet (exported after its first "
+          "increment): checked against the source" % n)
+print("metric names used by the rules and the dashboard: %d (%d exported by the service, %d "
+      "registered but not yet exported, %d recorded by the rules)" % (
+          len(used), len([n for n in used if ":" not in n]) - len(unexercised), len(unexercised),
+          len([n for n in used if ":" in n])))
 if missing:
     print("FAIL: names not exported by the service's /metrics:")
     for m in missing:
