@@ -41,7 +41,8 @@ fi
 cd "$ROOT/connect"
 mvn_package() {
   # shellcheck disable=SC2086 # MAVEN_ARGS is a list of words on purpose
-  nice mvn -B -q -Dstyle.color=never "$@" ${MAVEN_ARGS:-} "${skip_tests[@]}" package
+  nice mvn -B -q -Dstyle.color=never "$@" ${MAVEN_ARGS:-} "${skip_tests[@]}" package 2>&1 |
+    sed -u 's/\x1b\[[0-9;]*m//g' # Maven 3.8 prints colour resets even in batch mode
 }
 # Offline once everything has been downloaded into ~/.m2 (quick, no network); online the first time, after
 # a pom.xml change, or when the offline run misses an artifact.

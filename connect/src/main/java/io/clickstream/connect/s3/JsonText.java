@@ -1,10 +1,6 @@
 package io.clickstream.connect.s3;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Validates JSON text (RFC 8259) and rewrites it on one line.
@@ -79,18 +75,48 @@ public final class JsonText {
     return out.toByteArray();
   }
 
-  /** True when the bytes are valid UTF-8. */
+  /** True when the bytes are valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
   public static boolean isUtf8(byte[] in, int from, int length) {
-    try {
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(in, from, length));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
+    int i = from;
+    int end = from + length;
+    while (i < end) {
+      int b = in[i];
+      if (b >= 0) { // ASCII: the common case, skipped quickly
+        i++;
+        continue;
+      }
+      b &= 0xff;
+      int need;
+      int min;
+      if (b >= 0xc2 && b <= 0xdf) {
+        need = 1;
+        min = 0x80;
+      } else if (b >= 0xe0 && b <= 0xef) {
+        need = 2;
+        min = 0x800;
+      } else if (b >= 0xf0 && b <= 0xf4) {
+        need = 3;
+        min = 0x10000;
+      } else {
+        return false;
+      }
+      if (end - i <= need) {
+        return false;
+      }
+      int cp = b & (0x3f >> need);
+      for (int k = 1; k <= need; k++) {
+        int c = in[i + k] & 0xff;
+        if ((c & 0xc0) != 0x80) {
+          return false;
+        }
+        cp = (cp << 6) | (c & 0x3f);
+      }
+      if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return false;
+      }
+      i += need + 1;
     }
+    return true;
   }
 
   private static boolean isWs(byte b) {

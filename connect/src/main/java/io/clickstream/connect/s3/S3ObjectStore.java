@@ -19,6 +19,7 @@ import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -32,9 +33,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class S3ObjectStore implements ObjectStore {
   private final S3Client s3;
   private final String bucket;
+  private final String endpoint;
 
   public S3ObjectStore(S3SinkConfig config) {
     this.bucket = config.bucket();
+    this.endpoint = config.endpoint().isEmpty() ? "AWS S3 (" + config.region() + ")" : config.endpoint();
     AwsCredentialsProvider credentials =
         config.accessKey().isEmpty()
             ? DefaultCredentialsProvider.builder().build()
@@ -44,7 +47,13 @@ public final class S3ObjectStore implements ObjectStore {
         S3Client.builder()
             .region(Region.of(config.region()))
             .credentialsProvider(credentials)
-            .forcePathStyle(config.pathStyle())
+            // Plain signed bodies (no aws-chunked streaming signatures): every S3-compatible store
+            // understands them; the body is in memory anyway.
+            .serviceConfiguration(
+                S3Configuration.builder()
+                    .pathStyleAccessEnabled(config.pathStyle())
+                    .chunkedEncodingEnabled(false)
+                    .build())
             .httpClientBuilder(
                 Apache5HttpClient.builder()
                     .connectionTimeout(Duration.ofSeconds(10))
@@ -110,12 +119,39 @@ public final class S3ObjectStore implements ObjectStore {
     }
   }
 
-  /** Checks that the bucket is reachable with these credentials. */
+  /** A configuration problem found by {@link #checkBucket}: retrying will not help. */
+  public static final class BucketConfigException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    BucketConfigException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Checks that the bucket exists and these credentials may use it (HEAD bucket). A refusal by the
+   * store (403, 404, 301 wrong region, 400) is a {@link BucketConfigException}; a store that cannot be
+   * reached is a plain IOException (it may be down for a moment).
+   */
   public void checkBucket() throws IOException {
     try {
       s3.headBucket(b -> b.bucket(bucket));
+    } catch (S3Exception e) {
+      int code = e.statusCode();
+      String why = switch (code) {
+        case 403 -> "access denied (check aws.access.key.id / aws.secret.access.key)";
+        case 404 -> "no such bucket";
+        case 301 -> "the bucket is in another region than s3.region";
+        default -> "HTTP " + code;
+      };
+      String msg = "bucket " + bucket + " at " + endpoint + ": " + why;
+      if (code == 403 || code == 404 || code == 301 || code == 400) {
+        throw new BucketConfigException(msg, e);
+      }
+      throw new IOException(msg, e);
     } catch (SdkException e) {
-      throw new IOException("bucket " + bucket + " is not reachable: " + e.getMessage(), e);
+      throw new IOException("bucket " + bucket + " at " + endpoint + " is not reachable: "
+          + e.getMessage(), e);
     }
   }
 

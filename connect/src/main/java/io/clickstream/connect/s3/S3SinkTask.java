@@ -62,7 +62,7 @@ public class S3SinkTask extends SinkTask {
       try {
         s3.checkBucket();
       } catch (IOException e) {
-        // Not fatal: writes are retried; but say it clearly at start.
+        // Not fatal here (the connector fails on a refused bucket): writes are retried.
         log.error("S3 sink: {}", e.getMessage());
       }
       store = new RetryingObjectStore(s3, config.retryAttempts(), config.retryBackoffMs(),

@@ -102,6 +102,42 @@ class JsonTextTest {
     assertFalse(JsonText.isUtf8(bad, 0, bad.length));
   }
 
+  @Test
+  void utf8CheckAgreesWithTheJdkDecoder() {
+    java.util.Random rnd = new java.util.Random(1);
+    byte[][] cases = {
+        {(byte) 0xc0, (byte) 0x80}, // overlong NUL
+        {(byte) 0xe0, (byte) 0x80, (byte) 0x80}, // overlong
+        {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // surrogate U+D800
+        {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, // above U+10FFFF
+        {(byte) 0xf0, (byte) 0x9f, (byte) 0x98, (byte) 0x80}, // U+1F600
+        {(byte) 0xe2, (byte) 0x82}, // truncated
+    };
+    for (byte[] c : cases) {
+      assertEquals(jdkUtf8(c), JsonText.isUtf8(c, 0, c.length), java.util.Arrays.toString(c));
+    }
+    for (int i = 0; i < 200_000; i++) {
+      byte[] b = new byte[1 + rnd.nextInt(6)];
+      for (int k = 0; k < b.length; k++) {
+        // mostly bytes around the multi-byte ranges
+        b[k] = (byte) (rnd.nextBoolean() ? 0x80 + rnd.nextInt(0x80) : rnd.nextInt(256));
+      }
+      assertEquals(jdkUtf8(b), JsonText.isUtf8(b, 0, b.length), java.util.Arrays.toString(b));
+    }
+  }
+
+  private static boolean jdkUtf8(byte[] b) {
+    try {
+      StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(b));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return false;
+    }
+  }
+
   /** Every event of the real sample is valid, already one line, and kept exactly. */
   @Test
   void realSampleEventsAreKeptExactly() throws Exception {

@@ -57,13 +57,13 @@ class S3SinkConfigTest {
 
   @Test
   void connectorHandsItsConfigToEveryTask() {
-    S3SinkConnector c = new S3SinkConnector();
+    S3SinkConnector c = new S3SinkConnector(false);
     Map<String, String> props = Map.of("s3.bucket.name", "b", "topics", "a,b");
     c.start(props);
     List<Map<String, String>> tasks = c.taskConfigs(3);
     assertEquals(3, tasks.size());
     tasks.forEach(t -> assertEquals(props, t));
     assertEquals(S3SinkTask.class, c.taskClass());
-    assertThrows(ConfigException.class, () -> new S3SinkConnector().start(Map.of()));
+    assertThrows(ConfigException.class, () -> new S3SinkConnector(false).start(Map.of()));
   }
 }
