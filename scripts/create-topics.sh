@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/..
 # Creates the four clickstream topics with Kafka's own admin tool (org.apache.kafka.tools.TopicCommand).
 # Idempotent: existing topics are kept; a topic with fewer partitions than asked is grown; the unique-users
 # topic is (re)set to cleanup.policy=compact.
@@ -63,22 +64,27 @@ if [[ -z "${KAFKA_COMMAND_CONFIG:-}" ]] && command -v kcat >/dev/null 2>&1; then
     die "Kafka at $KAFKA_BOOTSTRAP_SERVERS is not reachable (is the platform up? 'make up'): ${err//$'\n'/ }"
   fi
 fi
-existing="$(topics_tool --list)" || die "listing topics on $KAFKA_BOOTSTRAP_SERVERS failed (is Kafka up? 'make up')"
+# One describe of every clickstream topic (one JVM); topics are created or altered only when needed.
+describe_all() { topics_tool --describe --topic 'acme\.clickstream\..*' | grep -E '^Topic:' | sed 's/\t/ /g; s/  */ /g'; }
+existing="$(describe_all)" || die "describing topics on $KAFKA_BOOTSTRAP_SERVERS failed (is Kafka up? 'make up')"
+changed=0
 
 for t in "${TOPICS[@]}"; do
   configs=()
   if [[ "$t" == "$COMPACTED_TOPIC" ]]; then configs=(--config cleanup.policy=compact); fi
-  if ! grep -qxF "$t" <<<"$existing"; then
+  desc="$(grep -F "Topic: $t " <<<"$existing" || true)"
+  if [[ -z "$desc" ]]; then
     topics_tool --create --if-not-exists --topic "$t" --partitions "$TOPIC_PARTITIONS" \
       --replication-factor "$TOPIC_REPLICATION_FACTOR" "${configs[@]}" >/dev/null
     log "created $t (partitions $TOPIC_PARTITIONS, replication $TOPIC_REPLICATION_FACTOR${configs:+, cleanup.policy=compact})"
+    changed=1
     continue
   fi
-  desc="$(topics_tool --describe --topic "$t")"
-  parts="$(sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' <<<"$desc" | head -n1)"
+  parts="$(sed -n 's/.*PartitionCount: *\([0-9]*\).*/\1/p' <<<"$desc")"
   if ((parts < TOPIC_PARTITIONS)); then
     topics_tool --alter --topic "$t" --partitions "$TOPIC_PARTITIONS" >/dev/null
     log "$t: partitions grown from $parts to $TOPIC_PARTITIONS"
+    changed=1
   elif ((parts > TOPIC_PARTITIONS)); then
     warn "$t has $parts partitions, more than TOPIC_PARTITIONS=$TOPIC_PARTITIONS (partitions cannot shrink): kept"
   fi
@@ -86,9 +92,10 @@ for t in "${TOPICS[@]}"; do
     kafka_run_class org.apache.kafka.tools.ConfigCommand "${CLIENT_ARGS[@]}" --alter --entity-type topics \
       --entity-name "$t" --add-config cleanup.policy=compact >/dev/null
     log "$t: cleanup.policy set to compact"
+    changed=1
   fi
   log "exists $t (partitions $((parts > TOPIC_PARTITIONS ? parts : TOPIC_PARTITIONS)))"
 done
 
 # Summary: one line per topic as Kafka describes it.
-topics_tool --describe --topic 'acme\.clickstream\..*' | grep -E '^Topic:' | sed 's/\t/ /g; s/  */ /g'
+if ((changed)); then describe_all; else printf '%s\n' "$existing"; fi

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/..
 # The local clickstream platform, as plain background processes (no Docker):
 #   kafka       Apache Kafka (KRaft, broker+controller)   9092 (controller 9093)
 #   registry    Apicurio Registry (Confluent-compatible)  8085 (management 8086)
@@ -232,6 +233,8 @@ run_with_progress() {
 # Apicurio Registry 3.x: Java 21 or newer; REGISTRY_JAVA overrides; otherwise the newest in /usr/lib/jvm.
 registry_java() {
   if [[ -n "${REGISTRY_JAVA:-}" ]]; then
+    [[ "$(java_major "$REGISTRY_JAVA")" -ge 21 ]] 2>/dev/null ||
+      die "REGISTRY_JAVA=$REGISTRY_JAVA is not a Java 21 or newer: Apicurio Registry $APICURIO_VERSION needs one"
     echo "$REGISTRY_JAVA"
     return
   fi
@@ -251,7 +254,10 @@ registry_java() {
   echo "$best"
 }
 
-JVM_COMMON=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
+# G1 with a periodic collection when idle and tight free-heap ratios: heaps grown under load are given
+# back to the OS once the load is gone (idle RSS stays low).
+JVM_COMMON=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:G1PeriodicGCInterval=30000 -XX:MinHeapFreeRatio=10
+  -XX:MaxHeapFreeRatio=30 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true)
 
 # ---------------------------------------------------------------------------------------------------
 # install (idempotent, cached)
@@ -393,7 +399,7 @@ start_registry() {
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$REGISTRY_PORT" \
     -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port="$REGISTRY_MANAGEMENT_PORT" \
     -Dapicurio.storage.kind=sql -Dapicurio.storage.sql.kind=h2 \
-    -Dapicurio.datasource.url="jdbc:h2:file:$dir/data/registry" \
+    -Dapicurio.datasource.url="jdbc:h2:file:$dir/data/registry;DB_CLOSE_ON_EXIT=FALSE" \
     -Dapicurio.rules.global.compatibility=BACKWARD \
     -jar "$APICURIO_HOME/quarkus-run.jar")
 }

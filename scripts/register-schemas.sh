@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/..
 # Registers every schemas/*.json as a JSON Schema under the subject <file name without .json>-value in the
 # Schema Registry (Confluent-compatible API), and sets the subject's compatibility to BACKWARD.
 # Idempotent: the same schema registered again gives the same id and version.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR/../..
 # shellcheck disable=SC2016 # single-quoted snippets are expanded by the inner shell or jq
 # Integration test of the local platform (issue 7): `up` (a quick no-op when already up), both scripts
 # twice, topics (partitions, compaction), subjects, produce+consume a record, put+get an object in the
