@@ -111,16 +111,28 @@ struct error_locator {
   }
 };
 
+// Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
+void truncate_utf8(std::string& s, std::size_t max) {
+  if (s.size() <= max) return;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  s += "...";
+}
+
 std::string not_json_message(std::string_view body, simdjson::error_code code) {
-  std::string m = "body is not valid JSON: ";
-  m += simdjson::error_message(code);
+  std::string m = "body is not valid JSON";
   error_locator loc;
   nlohmann::json::sax_parse(body.begin(), body.end(), &loc);
   if (loc.position != std::string::npos) {
     // nlohmann counts the byte it stopped on from 1.
-    const std::size_t at = loc.position > 0 ? loc.position - 1 : 0;
-    m += " near byte " + std::to_string(at);
-    if (!loc.detail.empty()) m += " (" + loc.detail + ")";
+    m += " near byte " + std::to_string(loc.position > 0 ? loc.position - 1 : 0);
+  }
+  m += ": ";
+  m += simdjson::error_message(code);
+  if (!loc.detail.empty()) {
+    truncate_utf8(loc.detail, 160);  // "last read: '...'" can quote a whole long token
+    m += " (" + loc.detail + ")";
   }
   return m;
 }

@@ -19,7 +19,7 @@ inline constexpr const char* default_schema_registry_url = "http://localhost:808
 struct http_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 60000;
-  std::size_t threads = 16;                 ///< cpp-httplib worker pool size (one connection each)
+  std::size_t threads = 32;                 ///< cpp-httplib worker pool size (one connection each)
   std::size_t keep_alive_max_count = 1000;  ///< requests per keep-alive connection
   std::int64_t keep_alive_timeout_s = 5;
   std::int64_t read_timeout_ms = 5000;

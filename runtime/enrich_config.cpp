@@ -6,7 +6,6 @@ std::vector<std::string> check(const enrich_service_config& cfg) {
   std::vector<std::string> problems;
   const auto& e = cfg.enricher;
   const auto& u = cfg.unique_users;
-  if (e.enabled && e.count == 0) problems.push_back("enricher.count must be at least 1");
   if (e.enabled && e.count > 64) problems.push_back("enricher.count must be at most 64");
   if (e.batch_max_events == 0) problems.push_back("enricher.batch-max-events must be at least 1");
   if (e.batch_max_wait_ms < 0) problems.push_back("enricher.batch-max-wait-ms must be >= 0");

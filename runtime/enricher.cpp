@@ -102,6 +102,9 @@ void enricher::start() {
   set(cc, "enable.auto.offset.store", "false");
   set(cc, "auto.offset.reset", "earliest");
   set(cc, "session.timeout.ms", std::to_string(settings_.session_timeout_ms));
+  // An idle partition's long poll returns at most this late (raw-to-latest lag when traffic
+  // resumes after a pause).
+  set(cc, "fetch.wait.max.ms", "100");
   if (settings_.static_membership) set(cc, "group.instance.id", settings_.transactional_id);
   for (const auto& [k, v] : settings_.consumer_properties) set(cc, k, v);
   rd_kafka_conf_set_rebalance_cb(cc, rebalance_trampoline);

@@ -1,4 +1,6 @@
 #include "runtime/schema_validator.hpp"
+
+#include "runtime/fast_schema.hpp"
 #include "runtime/simdjson_adapter.hpp"  // first: it enables valijson's exceptions
 
 #include <valijson/schema.hpp>
@@ -90,6 +92,7 @@ std::shared_ptr<const compiled_schema> compiled_schema::compile(std::string_view
     valijson::adapters::NlohmannJsonAdapter adapter(doc);
     parser.populateSchema(adapter, *out->schema_);
     check_patterns(doc, "#");
+    out->fast_ = fast_schema::compile(doc, &out->fast_note_);
   } catch (const std::exception& e) {
     throw std::invalid_argument("schema " + subject +
                                 " is not a valid JSON Schema (draft-07): " + e.what());
@@ -238,44 +241,92 @@ void event_validator::set_schema(std::shared_ptr<const compiled_schema> schema) 
   schema_ = std::move(schema);
 }
 
+namespace {
+
+// Turns valijson-style (pointer, description) pairs into validation_errors: keyword from the
+// description, offending value appended, wrappers kept only when nothing more precise was reported.
+class error_mapper {
+ public:
+  error_mapper(simdjson::dom::element event, std::vector<validation_error>& errors)
+      : event_(event), errors_(errors), first_(errors.size()) {}
+
+  void add(std::string pointer, std::string_view description) {
+    const keyword_rule* rule = find_rule(description);
+    validation_error out;
+    out.pointer = std::move(pointer);
+    out.keyword = rule ? std::string(rule->keyword) : std::string("schema");
+    out.message = std::string(strip_period(description));
+    if (rule &&
+        (rule->keyword.find("imum") != std::string_view::npos || rule->keyword == "multipleOf")) {
+      tidy_numbers(out.message);
+    }
+    if (rule && rule->show_value) {
+      const std::string value = describe_value(event_, out.pointer);
+      if (!value.empty()) out.message += "; got " + value;
+    }
+    if (rule && rule->wrapper) {
+      wrappers_.push_back(std::move(out));
+    } else {
+      errors_.push_back(std::move(out));
+    }
+  }
+
+  void finish() {
+    if (errors_.size() == first_) {
+      for (auto& w : wrappers_) errors_.push_back(std::move(w));
+    }
+    if (errors_.size() == first_) {
+      errors_.push_back({"", "schema", "event does not match the schema"});
+    }
+  }
+
+ private:
+  simdjson::dom::element event_;
+  std::vector<validation_error>& errors_;
+  std::size_t first_;
+  std::vector<validation_error> wrappers_;
+};
+
+}  // namespace
+
 bool event_validator::validate(simdjson::dom::element event,
                                std::vector<validation_error>& errors) {
+  if (fast_path_ && schema_->fast() != nullptr) {
+    const fast_schema& fast = *schema_->fast();
+    if (fast.valid(event)) return true;
+    // Invalid: the fast path reports what valijson would, without valijson's cost.
+    std::vector<fast_schema::error> found;
+    try {
+      fast.collect(event, found);
+    } catch (const std::exception&) {
+      return validate_with_valijson(event, errors);
+    }
+    error_mapper mapper(event, errors);
+    for (auto& f : found) mapper.add(std::move(f.pointer), f.description);
+    mapper.finish();
+    return false;
+  }
+  try {
+    // Without the fast path: valijson stopping at the first failing constraint, collecting nothing.
+    const valijson::adapters::SimdjsonAdapter target(event);
+    if (validator_->validate(schema_->schema(), target, nullptr)) return true;
+  } catch (const std::exception&) {
+    // reported by the full run below
+  }
+  return validate_with_valijson(event, errors);
+}
+
+bool event_validator::validate_with_valijson(simdjson::dom::element event,
+                                             std::vector<validation_error>& errors) {
   const valijson::adapters::SimdjsonAdapter target(event);
   try {
-    // Fast path: stop at the first failing constraint, collect nothing.
-    if (validator_->validate(schema_->schema(), target, nullptr)) return true;
-
-    // Slow path, invalid events only: validate again collecting every error.
     valijson::ValidationResults results;
-    validator_->validate(schema_->schema(), target, &results);
-    const std::size_t first = errors.size();
-    std::vector<validation_error> wrappers;
-    for (const auto& e : results) {
-      const keyword_rule* rule = find_rule(e.description);
-      validation_error out;
-      out.pointer = to_pointer(e.context);
-      out.keyword = rule ? std::string(rule->keyword) : std::string("schema");
-      out.message = std::string(strip_period(e.description));
-      if (rule &&
-          (rule->keyword.find("imum") != std::string_view::npos || rule->keyword == "multipleOf")) {
-        tidy_numbers(out.message);
-      }
-      if (rule && rule->show_value) {
-        const std::string value = describe_value(event, out.pointer);
-        if (!value.empty()) out.message += "; got " + value;
-      }
-      if (rule && rule->wrapper) {
-        wrappers.push_back(std::move(out));
-      } else {
-        errors.push_back(std::move(out));
-      }
+    if (validator_->validate(schema_->schema(), target, &results) && results.numErrors() == 0) {
+      return true;
     }
-    if (errors.size() == first) {
-      for (auto& w : wrappers) errors.push_back(std::move(w));
-    }
-    if (errors.size() == first) {
-      errors.push_back({"", "schema", "event does not match the schema"});
-    }
+    error_mapper mapper(event, errors);
+    for (const auto& e : results) mapper.add(to_pointer(e.context), e.description);
+    mapper.finish();
   } catch (const std::exception& e) {
     errors.push_back({"", "schema", std::string("event could not be validated: ") + e.what()});
   }

@@ -17,6 +17,8 @@ class Validator;
 
 namespace clickstream {
 
+class fast_schema;
+
 struct validation_error {
   std::string pointer;  // RFC 6901 pointer into the event, e.g. "/event/ip" ("" = the event itself)
   std::string keyword;  // the JSON Schema keyword that failed, e.g. "pattern", "required", "type"
@@ -38,6 +40,10 @@ class compiled_schema {
   const std::string& subject() const noexcept { return subject_; }
   const std::string& text() const noexcept { return text_; }  // the schema document as given
   const valijson::Schema& schema() const noexcept { return *schema_; }
+  // The allocation-free accept check (runtime/fast_schema.hpp), or nullptr when the schema uses
+  // keywords outside its subset; fast_path_note() then says which.
+  const fast_schema* fast() const noexcept { return fast_.get(); }
+  const std::string& fast_path_note() const noexcept { return fast_note_; }
 
   ~compiled_schema();
   compiled_schema(const compiled_schema&) = delete;
@@ -46,6 +52,8 @@ class compiled_schema {
  private:
   compiled_schema();
   std::unique_ptr<valijson::Schema> schema_;
+  std::shared_ptr<const fast_schema> fast_;
+  std::string fast_note_;
   std::int32_t id_ = -1;
   std::int32_t version_ = -1;
   std::string subject_;
@@ -67,11 +75,20 @@ class event_validator {
   void set_schema(std::shared_ptr<const compiled_schema> schema);
 
   // True if valid; otherwise appends errors (at least one) to `errors`.
+  // With a fast path (compiled_schema::fast()), events are checked and their errors collected
+  // there, reproducing valijson's verdicts and errors (tests/unit/test_fast_schema.cpp compares
+  // them); otherwise, or with set_fast_path(false), valijson does both.
   bool validate(simdjson::dom::element event, std::vector<validation_error>& errors);
 
+  // The fast path is on by default; off, every event goes through valijson (for comparison).
+  void set_fast_path(bool on) noexcept { fast_path_ = on; }
+  bool fast_path() const noexcept { return fast_path_; }
+
  private:
+  bool validate_with_valijson(simdjson::dom::element event, std::vector<validation_error>& errors);
   std::shared_ptr<const compiled_schema> schema_;
   std::unique_ptr<valijson::Validator> validator_;
+  bool fast_path_ = true;
 };
 
 // RFC 6901 escaping of one reference token ("~" -> "~0", "/" -> "~1"), appended to `out`.
