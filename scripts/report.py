@@ -348,6 +348,7 @@ class Run:
                 if obj is not None:
                     self.valid_events.add(norm(obj))
         self.expected_users = independent_unique_users(args.valid) if args.valid else {}
+        self._lake_cache = {}
 
     def start(self, topic):
         return self.before.get(topic, {})
@@ -379,6 +380,30 @@ class Run:
                 c["users_records"] += 1
                 self.users_records.add(norm(obj))
         return c
+
+    _CID = re.compile(rb'"correlation_id"\s*:\s*"([^"\\]+)"')
+
+    def _count_object(self, name, key, size, start):
+        """This run's lines in one (immutable) object; every filter is exact: the run's correlation
+        ids, or its own values. Lines without one of the run's ids are not even parsed."""
+        n = 0
+        for line in s3_lines(key, size):
+            if name in ("invalid", "latest") and self.ids and not any(
+                    m.decode(errors="replace") in self.ids for m in self._CID.findall(line)):
+                continue
+            value, envl = lake_record(line)
+            if envl is not None and envl.get("offset", 0) < start.get(envl.get("partition"), 0):
+                continue
+            if name == "raw":
+                ok = not self.valid_events or norm(value) in self.valid_events
+            elif name == "invalid":
+                ok = not self.ids or correlation_of_invalid(value) in self.ids
+            elif name == "latest":
+                ok = not self.ids or correlation_of_latest(value) in self.ids
+            else:
+                ok = isinstance(value, dict) and norm(value) in self.users_records
+            n += ok
+        return n
 
     def lake_counts(self):
         """Records of this run in the data lake per topic, or None when the bucket has no object of
@@ -419,20 +444,13 @@ class Run:
                             if norm(value) != norm(loads(rec)):
                                 self.lake_raw_differs += 1
                     continue
-                for line in s3_lines(key, size):
-                    value, envl = lake_record(line)
-                    if envl is not None and envl.get("offset", 0) < start.get(envl.get("partition"), 0):
-                        continue
-                    # Every filter below is exact: the run's correlation ids, or its own values.
-                    if name == "raw":
-                        ok = not self.valid_events or norm(value) in self.valid_events
-                    elif name == "invalid":
-                        ok = not self.ids or correlation_of_invalid(value) in self.ids
-                    elif name == "latest":
-                        ok = not self.ids or correlation_of_latest(value) in self.ids
-                    else:
-                        ok = isinstance(value, dict) and norm(value) in self.users_records
-                    n += ok
+                if name == "users_records":  # its filter grows with every poll: no cache
+                    n += self._count_object(name, key, size, start)
+                    continue
+                ck = (name, key, size)  # objects are immutable; the run's ids are fixed
+                if ck not in self._lake_cache:
+                    self._lake_cache[ck] = self._count_object(name, key, size, start)
+                n += self._lake_cache[ck]
             c[name] = n
         return c
 
