@@ -116,7 +116,9 @@ LOG="$WORK/clickstream-pipeline.log"
 start_pipeline "$BUILD_DIR/clickstream-pipeline" "$LOG" "$HTTP_PORT" "$METRICS_PORT"
 echo "clickstream-pipeline pid $PIPELINE_PID on :$HTTP_PORT (metrics :$METRICS_PORT), log $LOG"
 
-step "replay with clickstream-generator (concurrency $CONCURRENCY, rate ${RATE:-max})"
+rate_label="$RATE events/s"
+if [[ "$RATE" == 0 ]]; then rate_label="as fast as possible"; fi
+step "replay with clickstream-generator (concurrency $CONCURRENCY, $rate_label)"
 python3 scripts/report.py offsets >"$WORK/before.json"
 set +e
 GEN_LINE="$("$GEN" "http://127.0.0.1:$HTTP_PORT" "$DATASET" --concurrency "$CONCURRENCY" \
