@@ -620,6 +620,11 @@ def cmd_run(args):
                 mark = "ok (no customers)"
         rows.append((d, "-" if got is None else got, "-" if want is None else want, mark))
     out.append(fmt_table(rows, ("day", "unique_users", "expected", "")) if rows else "  (none)")
+    if any(r[3] == "MISMATCH" and isinstance(r[1], int) and isinstance(r[2], int) and r[1] > r[2]
+           for r in rows):
+        notes.append("a day's unique users count every customer ever sent for that day (the state "
+                     "is cumulative): a count above the expected one means other events for that day "
+                     "were sent before this run")
 
     # Data lake.
     out.append("")
