@@ -117,6 +117,8 @@ if port_in_use "$METRICS_PORT"; then
 fi
 LOG="$WORK/clickstream-pipeline.log"
 start_pipeline "$BUILD_DIR/clickstream-pipeline" "$LOG" "$HTTP_PORT" "$METRICS_PORT"
+HTTP_PORT="$PIPELINE_HTTP_PORT"
+METRICS_PORT="$PIPELINE_METRICS_PORT"
 echo "clickstream-pipeline pid $PIPELINE_PID on :$HTTP_PORT (metrics :$METRICS_PORT), log $LOG"
 
 rate_label="$RATE events/s"

@@ -506,6 +506,7 @@ def cmd_run(args):
     deadline = time.time() + args.wait
     answered = run.accepted + run.rejected
     previous = None
+    settled_at = None
     changed_at = time.time()
     while True:
         end = {t: watermarks(t, -1) for t in TOPICS}
@@ -530,6 +531,14 @@ def cmd_run(args):
         if kafka_ok and lake_ok and users_ok and state == previous:
             progress("drained: " + msg)
             break
+        if kafka_ok and lake_ok and state == previous:
+            settled_at = settled_at or time.time()
+            if time.time() - settled_at >= args.users_grace:
+                progress("drained, but unique users differ from the expected counts after %d s: %s"
+                         % (args.users_grace, msg))
+                break
+        else:
+            settled_at = None
         if time.time() >= deadline:
             progress("not drained after %d s: %s" % (args.wait, msg))
             notes.append("pipeline did not drain within %d s" % args.wait)
@@ -696,6 +705,9 @@ def main():
     r.add_argument("--poll", type=float, default=3, help="seconds between drain checks")
     r.add_argument("--stall", type=float, default=90,
                    help="stop waiting when nothing changed for this many seconds")
+    r.add_argument("--users-grace", type=float, default=20,
+                   help="once Kafka and the lake are drained, wait this long for the expected "
+                        "unique users")
     r.add_argument("--top", type=int, default=10, help="invalid reasons shown")
     r.add_argument("--concurrency", type=int, default=1, help="generator connections (for the report)")
     r.add_argument("--lake-max-bytes", type=int, default=256 << 20,

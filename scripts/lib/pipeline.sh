@@ -46,13 +46,21 @@ find_sample_dataset() {
 
 # wait_http URL TIMEOUT_S WHAT [PID]: poll until URL answers 2xx; dies on timeout or when PID exits.
 wait_http() {
+  try_wait_http "$@" || die "$WAIT_HTTP_ERROR"
+}
+
+# try_wait_http URL TIMEOUT_S WHAT [PID]: as wait_http, but returns 1 (reason in WAIT_HTTP_ERROR).
+try_wait_http() {
   local url="$1" timeout="$2" what="$3" pid="${4:-}" start=$SECONDS
+  WAIT_HTTP_ERROR=""
   until curl -sf -o /dev/null --max-time 2 "$url"; do
     if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
-      die "$what exited before $url answered"
+      WAIT_HTTP_ERROR="$what exited before $url answered"
+      return 1
     fi
     if ((SECONDS - start >= timeout)); then
-      die "$what did not answer $url within ${timeout}s"
+      WAIT_HTTP_ERROR="$what did not answer $url within ${timeout}s"
+      return 1
     fi
     sleep 0.5
   done
@@ -60,16 +68,34 @@ wait_http() {
 
 # start_pipeline BIN LOG HTTP_PORT METRICS_PORT: starts clickstream-pipeline in the background with
 # the environment's endpoints, waits for /health/ready; sets PIPELINE_PID. Extra flags:
-# PIPELINE_EXTRA_ARGS (a string, split on spaces).
+# PIPELINE_EXTRA_ARGS (a string, split on spaces). When it cannot listen (port 60000 lies in Linux's
+# ephemeral range: an outgoing connection may hold it), it tries again once on free ports and sets
+# PIPELINE_HTTP_PORT / PIPELINE_METRICS_PORT to the ports in use. Dies on failure.
 start_pipeline() {
-  local bin="$1" logf="$2" http_port="$3" metrics_port="$4"
+  local bin="$1" logf="$2" attempt
+  PIPELINE_HTTP_PORT="$3"
+  PIPELINE_METRICS_PORT="$4"
   [[ -x "$bin" ]] || die "$bin not built"
   local extra=()
   if [[ -n "${PIPELINE_EXTRA_ARGS:-}" ]]; then read -r -a extra <<<"$PIPELINE_EXTRA_ARGS"; fi
-  "$bin" "--http.port=$http_port" "--metrics.port=$metrics_port" "${extra[@]}" >"$logf" 2>&1 &
-  PIPELINE_PID=$!
-  wait_http "http://127.0.0.1:$http_port/health/ready" "${PIPELINE_READY_TIMEOUT:-90}" \
-    "clickstream-pipeline (log: $logf)" "$PIPELINE_PID"
+  for attempt in 1 2; do
+    "$bin" "--http.port=$PIPELINE_HTTP_PORT" "--metrics.port=$PIPELINE_METRICS_PORT" "${extra[@]}" \
+      >"$logf" 2>&1 &
+    PIPELINE_PID=$!
+    if try_wait_http "http://127.0.0.1:$PIPELINE_HTTP_PORT/health/ready" \
+      "${PIPELINE_READY_TIMEOUT:-90}" "clickstream-pipeline (log: $logf)" "$PIPELINE_PID"; then
+      return 0
+    fi
+    if ((attempt == 1)) && ! kill -0 "$PIPELINE_PID" 2>/dev/null && grep -q 'cannot listen' "$logf"; then
+      warn "$(grep -m1 'cannot listen' "$logf" | sed 's/.*ERROR *//'): retrying on free ports"
+      wait "$PIPELINE_PID" 2>/dev/null || true
+      PIPELINE_HTTP_PORT="$(free_port)"
+      PIPELINE_METRICS_PORT="$(free_port)"
+      continue
+    fi
+    stop_pipeline
+    die "$WAIT_HTTP_ERROR"
+  done
 }
 
 # stop_pipeline: SIGTERM the instance started by start_pipeline, wait for it (graceful drain).

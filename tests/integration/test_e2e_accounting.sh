@@ -80,6 +80,8 @@ total="$(wc -l <"$tmp/dataset.jsonl")"
 http_port="$(free_port)"
 metrics_port="$(free_port)"
 start_pipeline "$PIPELINE" "$tmp/pipeline.log" "$http_port" "$metrics_port"
+http_port="$PIPELINE_HTTP_PORT"
+metrics_port="$PIPELINE_METRICS_PORT"
 echo "clickstream-pipeline pid $PIPELINE_PID on :$http_port (metrics :$metrics_port)"
 
 python3 "$SRC/scripts/report.py" offsets >"$tmp/before.json"
