@@ -35,6 +35,7 @@ using schema_atom = caf::atom_constant<caf::atom("schema")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using drained_atom = caf::atom_constant<caf::atom("drained")>;
+using run_atom = caf::atom_constant<caf::atom("run")>;
 
 // -- interfaces ---------------------------------------------------------------------------------
 
@@ -66,6 +67,17 @@ using receiver_actor = caf::typed_actor<
     caf::replies_to<stop_atom>::with<bool>,
     // Sent by the listen thread when the server has stopped and its workers are joined.
     caf::reacts_to<drained_atom>>;
+
+/// Enricher pool member (detached: runs its blocking Kafka loop on its own thread, one
+/// consume-transform-produce transaction per `run_atom`), and the daily-unique-users counter
+/// (detached, one poll cycle per `run_atom`). See docs/enricher.md.
+using enricher_actor = caf::typed_actor<
+    // One cycle; re-sends itself run_atom (or a delayed one while the registry or Kafka is down).
+    caf::reacts_to<run_atom>,
+    // Finishes the current cycle (its transaction is committed or aborted), closes the consumer
+    // (leaving the group) and the producer; answers true.
+    caf::replies_to<stop_atom>::with<bool>>;
+using unique_users_actor = enricher_actor;
 
 /// Root of the actor tree: starts components in order, restarts crashed workers, escalates.
 using supervisor_actor = caf::typed_actor<

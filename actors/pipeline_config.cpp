@@ -65,6 +65,44 @@ pipeline_config::pipeline_config(bool use_env) {
       .add(svc.supervisor.restart_window_s, "restart-window-s", "... within (default 60)")
       .add(svc.supervisor.drain_timeout_ms, "drain-timeout-ms",
            "shutdown: wait for in-flight requests (default 20000)");
+  auto& e = enrich.enricher;
+  opt_group{custom_options_, "enricher"}
+      .add(e.enabled, "enabled", "run the enricher pool (default true)")
+      .add(e.count, "count",
+           "enricher actors, each a consumer + transactional producer; 0 disables (default 2)")
+      .add(e.group_id, "group-id", "consumer group on the raw topic (default clickstream-enricher)")
+      .add(e.latest_topic, "latest-topic", "default acme.clickstream.latest.events")
+      .add(e.latest_subject, "latest-subject",
+           "registry subject of the latest schema (default acme.clickstream.latest.events-value)")
+      .add(e.transactional_id_prefix, "transactional-id-prefix",
+           "transactional.id = <prefix>-<hostname>-<index> (default clickstream-enricher)")
+      .add(e.batch_max_events, "batch-max-events", "records per transaction (default 5000)")
+      .add(e.batch_max_wait_ms, "batch-max-wait-ms", "collect a batch at most (default 20)")
+      .add(e.transaction_timeout_ms, "transaction-timeout-ms",
+           "transaction.timeout.ms (default 30000)")
+      .add(e.commit_timeout_ms, "commit-timeout-ms",
+           "commit/abort/send-offsets timeout (default 30000)")
+      .add(e.retry_backoff_ms, "retry-backoff-ms",
+           "after an abort or a failed start (default 1000)")
+      .add(e.session_timeout_ms, "session-timeout-ms",
+           "consumer session.timeout.ms (default 10000)")
+      .add(e.static_membership, "static-membership",
+           "group.instance.id = transactional.id (default true)")
+      .add(e.validate, "validate",
+           "re-validate raw events against their writer schema (default true)")
+      .add(e.shop_host, "shop-host",
+           "referrers on this domain are internal (default xcc-webshop.com)");
+  auto& u = enrich.unique_users;
+  opt_group{custom_options_, "unique-users"}
+      .add(u.enabled, "enabled", "run the daily unique-users counter (default true)")
+      .add(u.group_id, "group-id", "consumer group (default clickstream-unique-users)")
+      .add(u.output_topic, "output-topic",
+           "compacted topic (default acme.clickstream.unique.users)")
+      .add(u.window_days, "window-days", "days kept, relative to the newest event day (default 90)")
+      .add(u.emit_interval_ms, "emit-interval-ms",
+           "a day's count is emitted at most once per interval (default 1000)")
+      .add(u.max_future_days, "max-future-days",
+           "events dated later than today + this are not counted (default 1)");
   opt_group{custom_options_, "log"}.add(log_level, "level", "debug|info|warning|error");
 }
 
@@ -91,7 +129,7 @@ void pipeline_config::print_help(std::ostream& out) const {
 
 bool pipeline_config::is_service_group(const std::string& cat) {
   for (const char* g : {"http", "validator", "producer", "kafka", "registry", "metrics", "limits",
-                        "supervisor", "log"})
+                        "supervisor", "enricher", "unique-users", "log"})
     if (cat == g) return true;
   return false;
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "runtime/config.hpp"
+#include "runtime/enrich_config.hpp"
 
 namespace clickstream {
 
@@ -18,6 +19,7 @@ class pipeline_config : public caf::actor_system_config {
   explicit pipeline_config(bool use_env = true);
 
   service_config svc;
+  enrich_service_config enrich;  ///< enricher.* and unique-users.* (runtime/enrich_config.hpp)
   std::string log_level = "info";
 
   /// --help: the service's own options (CAF's --help shows only its global group; the CAF

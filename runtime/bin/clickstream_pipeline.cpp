@@ -14,9 +14,13 @@
 
 #include "actors/actors.hpp"
 #include "actors/context.hpp"
+#include "actors/enrich_metrics.hpp"
+#include "actors/enricher.hpp"
 #include "actors/pipeline_config.hpp"
 #include "actors/supervisor.hpp"
+#include "actors/unique_users.hpp"
 #include "runtime/config.hpp"
+#include "runtime/enrich_config.hpp"
 #include "runtime/log.hpp"
 
 using namespace clickstream;
@@ -61,6 +65,10 @@ int main(int argc, char** argv) {
   else if (cfg.log_level == "error")
     set_log_level(log_level::error);
   if (auto problems = check(cfg.svc); !problems.empty()) {
+    for (const auto& p : problems) std::cerr << "clickstream-pipeline: " << p << "\n";
+    return 1;
+  }
+  if (auto problems = check(cfg.enrich); !problems.empty()) {
     for (const auto& p : problems) std::cerr << "clickstream-pipeline: " << p << "\n";
     return 1;
   }
@@ -109,7 +117,21 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     caf::actor_system system{cfg};
-    auto root = system.spawn(supervisor, ctx, collector_components(ctx));
+    // Enrichment runs beside the collector; placed before the receiver so that a shutdown stops
+    // the receiver first, then the enrichers (each finishes its transaction), then the counter.
+    auto components = collector_components(ctx);
+    auto enrich_obs = std::make_shared<enrich_metrics>(*ctx->metrics.registry());
+    auto at = components.end();
+    for (auto it = components.begin(); it != components.end(); ++it)
+      if (it->name == "receiver") at = it;
+    std::vector<component> enrichment;
+    if (cfg.enrich.unique_users.enabled)
+      enrichment.push_back(unique_users_component(ctx, cfg.enrich.unique_users,
+                                                  cfg.enrich.enricher.latest_topic, enrich_obs));
+    if (cfg.enrich.enricher.enabled && cfg.enrich.enricher.count > 0)
+      enrichment.push_back(enricher_component(ctx, cfg.enrich.enricher, enrich_obs));
+    components.insert(at, enrichment.begin(), enrichment.end());
+    auto root = system.spawn(supervisor, ctx, components);
 
     // Wait for SIGTERM/SIGINT or a stop request (bind failure, escalation).
     timespec tick{0, 200 * 1000 * 1000};

@@ -2,6 +2,7 @@
 
 #include "runtime/batch_parser.hpp"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -311,4 +312,58 @@ TEST_CASE("batch_parser: to_string is stable", "[batch_parser]") {
   CHECK(to_string(batch_error::too_deep) == "too_deep");
   CHECK(to_string(batch_error::too_many_events) == "too_many_events");
   CHECK(to_string(batch_error::too_large) == "too_large");
+}
+
+TEST_CASE("batch_parser: mutated bodies never crash and spans always re-parse to their element",
+          "[batch_parser][fuzz]") {
+  // Seeds exercise strings with escapes, unicode, nesting and odd whitespace; mutations insert,
+  // delete and replace bytes (structural characters, quotes, backslashes, high bytes).
+  const std::vector<std::string> seeds = {
+      R"([{"id": 1, "type": "search", "event": {"ip": "1.2.3.4", "q": "a \"quoted\" \\ text"}}])",
+      "[ {\"a\":[1,2,{\"b\":\"]}\"}]} ,\n\t\"s\\\\\" , 3.5e-2, true, null, "
+      "{\"u\":\"\\u00e9\xc3\xa9\"} ]",
+      R"([[], {}, "", 0, -0.0, [[[["deep"]]]], {"k": {"k": {"k": "v"}}}])",
+  };
+  const std::string alphabet = std::string("[]{},:\"\\ \n\tae0-.\x80\xc3\xa9tfnul", 26);
+  std::mt19937 rng(2026);
+  batch_parser p;
+  simdjson::dom::parser single;
+  std::size_t accepted = 0, refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string body = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < edits; ++k) {
+      const std::size_t pos = rng() % (body.size() + 1);
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          body.insert(body.begin() + static_cast<long>(pos), c);
+          break;
+        case 1:
+          if (pos < body.size()) body.erase(pos, 1);
+          break;
+        default:
+          if (pos < body.size()) body[pos] = c;
+      }
+    }
+    auto r = run(p, body);
+    if (r.error != batch_error::none) {
+      ++refused;
+      CHECK_FALSE(r.message.empty());
+      CHECK(r.events.empty());
+      continue;
+    }
+    ++accepted;
+    for (const auto& e : r.events) {
+      // the span is exactly one JSON value, equal to the DOM element
+      simdjson::dom::element alone;
+      INFO("body: " << body << "\nspan: " << e.raw);
+      REQUIRE(single.parse(std::string(e.raw)).get(alone) == simdjson::SUCCESS);
+      CHECK(simdjson::minify(alone) == simdjson::minify(e.element));
+      CHECK(e.raw.front() != ' ');
+      CHECK(e.raw.back() != ' ');
+    }
+  }
+  CHECK(accepted > 100);
+  CHECK(refused > 100);
 }

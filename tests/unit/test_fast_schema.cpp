@@ -209,7 +209,9 @@ TEST_CASE("fast_schema: agrees with valijson on other keywords", "[fast_schema]"
       "i": {"exclusiveMinimum": 1, "maximum": 3},
       "j": false,
       "k": true,
-      "l": {"additionalProperties": {"type": "integer"}, "properties": {"z": {}}}
+      "l": {"additionalProperties": {"type": "integer"}, "properties": {"z": {}}},
+      "m": {"then": {"type": "string"}, "else": {"type": "integer"}},
+      "o": {"if": {"minimum": 3}, "then": {"maximum": 4}}
     },
     "additionalProperties": false
   })",
@@ -247,8 +249,8 @@ TEST_CASE("fast_schema: agrees with valijson on other keywords", "[fast_schema]"
                                            R"({"y": "s"})",
                                            R"({"z": 1, "y": 2, "y": "s"})",
                                            "18446744073709551615"};
-  const std::vector<std::string> keys = {"a", "b", "c", "d", "e", "f", "g",
-                                         "h", "i", "j", "k", "l", "m"};
+  const std::vector<std::string> keys = {"a", "b", "c", "d", "e", "f", "g", "h",
+                                         "i", "j", "k", "l", "m", "n", "o", "p"};
   for (const auto& k : keys) {
     for (const auto& v : values) {
       d.check("{\"a\": 2, \"" + k + "\": " + v + "}");
