@@ -300,6 +300,9 @@ if [[ "$LAG_P99_MS" == n/a ]]; then G_LAG="skipped (no enricher commits)"; else 
 CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 MEM_GB="$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
 
+# (computed before the results file is rewritten: it is tracked and would count as a change)
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if ! git diff --quiet HEAD -- . ":(exclude)$RESULTS" 2>/dev/null; then COMMIT+=" (+ local changes)"; fi
 mkdir -p "$(dirname "$RESULTS")"
 {
   cat <<EOF
@@ -312,7 +315,7 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | date | $STARTED_AT ($((SECONDS - T0)) s run) |
 | machine | $(nproc) cores ($CPU_MODEL), ${MEM_GB} GB, $(uname -sr) |
 | load average before / after | $LOAD_BEFORE / $LOAD_AFTER (1, 5, 15 min; the machine is shared) |
-| commit | $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (+ local changes)') |
+| commit | $COMMIT |
 | data | $SAMPLE_NOTE, mean event $MEAN_EVENT_BYTES bytes; HTTP bodies of 1-10 events (mean 5.5) |
 | durations | ${DURATION} s per sweep point and ceiling, $((DURATION * 2)) s at max and half load, ${WARMUP} s warm-ups |
 
