@@ -41,6 +41,14 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   pipeline_config cfg;
+  // CAF's work-stealing workers poll their queues before blocking (100 attempts without sleeping,
+  // then 500 with 50 us sleeps): with a request every few ms they never block, and on 2 shared
+  // cores that polling took CPU from the HTTP threads and Kafka. Measured with make bench's load
+  // (docs/bench.md): 9-15k -> 17-19k events/s at 32 connections, p99 down. A worker now waits on
+  // its queue's condition variable almost at once (woken by the next enqueue); flags and a config
+  // file still override these defaults.
+  cfg.set("work-stealing.aggressive-poll-attempts", std::size_t{1});
+  cfg.set("work-stealing.moderate-poll-attempts", std::size_t{1});
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h" || arg == "-?") {

@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# make bench: the service against two ceilings measured in the same run on the same machine.
+#   1. HTTP ceiling: wrk -> clickstream-generator --serve-null (a do-nothing endpoint), bodies of 1-10
+#      real events (tests/load/wrk-collect.lua)
+#   2. Kafka ceiling: Kafka's org.apache.kafka.tools.ProducerPerformance, acks=all, idempotent, lz4,
+#      linger 5, batch 262144, the real events as payloads, into a bench topic of its own
+#   3. the service (build/clickstream-pipeline, free ports, bench topics of its own, enricher and
+#      unique-users counter running): client concurrency sweep with wrk, maximum throughput, CPU,
+#      peak RSS, raw-to-latest lag p99 (enricher histogram), then /collect latency at half the
+#      maximum rate (clickstream-generator --rate)
+# Writes bench/RESULTS.md (BENCH_RESULTS) and prints it, then a last line
+#   bench: events_per_s=X baseline_events_per_s=Y ratio=Z p99_ms=P rss_mb=M
+# Knobs (env): BENCH_DURATION (s per measurement, 10), BENCH_WARMUP (s, 3), BENCH_SWEEP ("1 4 16 32 64"),
+# BENCH_CEILING_CONCURRENCY (16), BENCH_HALF_CONCURRENCY (16), BENCH_KAFKA_RECORDS (1000000),
+# BENCH_DRAIN_MAX (s, 30), BENCH_SKIP_BUILD=1, BENCH_RESULTS, BUILD_DIR, PIPELINE_EXTRA_ARGS.
+# Only localhost; every loop is bounded; the platform is brought up (idempotent) and left running.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/lib/env.sh
+source "$ROOT/scripts/lib/env.sh"
+# shellcheck source=platform/versions.env
+source "$ROOT/platform/versions.env"
+# shellcheck source=scripts/lib/kafka.sh
+source "$ROOT/scripts/lib/kafka.sh"
+# shellcheck source=scripts/lib/pipeline.sh
+source "$ROOT/scripts/lib/pipeline.sh"
+
+BUILD_DIR="${BUILD_DIR:-build}"
+DURATION="${BENCH_DURATION:-10}"
+WARMUP="${BENCH_WARMUP:-3}"
+SWEEP="${BENCH_SWEEP:-1 4 16 32 64}"
+CEIL_C="${BENCH_CEILING_CONCURRENCY:-16}"
+HALF_C="${BENCH_HALF_CONCURRENCY:-16}"
+KAFKA_RECORDS="${BENCH_KAFKA_RECORDS:-1000000}"
+DRAIN_MAX="${BENCH_DRAIN_MAX:-30}"
+RESULTS="${BENCH_RESULTS:-bench/RESULTS.md}"
+MEAN_BATCH=5.5 # tests/load/wrk-collect.lua cycles batch sizes 1..10
+
+need_cmd wrk curl python3 awk
+for v in DURATION WARMUP CEIL_C HALF_C KAFKA_RECORDS DRAIN_MAX; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, got '${!v}'"
+done
+
+T0=$SECONDS
+step() { printf '==> [%3ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+STARTED_AT="$(date -u '+%Y-%m-%d %H:%M UTC')"
+RUN_ID="$(date -u +%Y%m%d%H%M%S)-$$"
+PREFIX="clickstream.bench.$RUN_ID"
+T_RAW="$PREFIX.raw"
+T_INVALID="$PREFIX.invalid"
+T_LATEST="$PREFIX.latest"
+T_UNIQUE="$PREFIX.unique"
+T_PERF="$PREFIX.perf"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/clickstream-bench.XXXXXX")"
+NULL_PID=""
+PIPELINE_PID=""
+TOPICS_CREATED=0
+PROMSTAT=(python3 "$ROOT/bench/promstat.py")
+export CLICKSTREAM_WRK_COLLECT="$ROOT/tests/load/wrk-collect.lua"
+
+topics_tool() { kafka_run_class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" "$@"; }
+
+cleanup() {
+  local rc=$?
+  if [[ -n "$NULL_PID" ]] && kill -0 "$NULL_PID" 2>/dev/null; then
+    kill -TERM "$NULL_PID" 2>/dev/null || true
+    wait "$NULL_PID" 2>/dev/null || true
+  fi
+  if [[ -n "$PIPELINE_PID" ]]; then stop_pipeline || true; fi
+  if ((TOPICS_CREATED)); then
+    step "deleting the bench topics ${PREFIX}.*"
+    topics_tool --delete --topic "${PREFIX//./\\.}\\..*" >/dev/null 2>&1 ||
+      warn "could not delete the bench topics ${PREFIX}.* (delete them by hand)"
+  fi
+  if ((rc != 0)); then
+    echo "bench: failed (exit $rc); logs kept in $WORK" >&2
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+SAMPLE="$(find_sample_dataset "$ROOT")"
+if [[ -z "$SAMPLE" || ! -f "$SAMPLE" ]]; then
+  SAMPLE="$WORK/synthetic.jsonl"
+  SAMPLE_NOTE="synthesized (the real sample ../shared/data/sample-events.jsonl is absent)"
+else
+  SAMPLE_NOTE="the real sample ($SAMPLE)"
+fi
+
+# ---------------------------------------------------------------- build and platform
+if [[ -z "${BENCH_SKIP_BUILD:-}" ]]; then
+  step "build (Release) in $BUILD_DIR"
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD_DIR" -j "$(nproc)" --target clickstream-pipeline clickstream-generator 2>&1 |
+    grep -E '^\[ *[0-9]+%\] Linking|error|warning' >&2 || true
+fi
+GEN="$BUILD_DIR/clickstream-generator"
+PIPE="$BUILD_DIR/clickstream-pipeline"
+[[ -x "$GEN" && -x "$PIPE" ]] || die "build failed: $GEN or $PIPE missing"
+grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null ||
+  warn "$BUILD_DIR is not a Release build: figures will be low"
+if [[ "$SAMPLE" == "$WORK/synthetic.jsonl" ]]; then
+  "$GEN" --synthesize 20000 "$SAMPLE" --invalid-share 0 --seed 2022 >/dev/null
+fi
+MEAN_EVENT_BYTES="$(awk 'length($0) > 0 { n++; s += length($0) } END { printf "%.0f", s / n }' "$SAMPLE")"
+
+step "platform up (scripts/platform.sh up, idempotent), topics, schemas"
+scripts/platform.sh up >&2
+eval "$(scripts/platform.sh env)"
+scripts/create-topics.sh >&2
+scripts/register-schemas.sh >&2
+
+step "bench topics ${PREFIX}.{raw,invalid,latest,unique,perf} (6 partitions, deleted at the end)"
+TOPICS_CREATED=1
+for t in "$T_RAW" "$T_INVALID" "$T_LATEST" "$T_PERF"; do
+  topics_tool --create --topic "$t" --partitions 6 --replication-factor 1 >/dev/null
+done
+topics_tool --create --topic "$T_UNIQUE" --partitions 6 --replication-factor 1 \
+  --config cleanup.policy=compact >/dev/null
+
+# wrk_run PORT CONNECTIONS SECONDS: one wrk run with the bench body mix; prints its "wrk:" line.
+wrk_run() {
+  wrk -t1 -c"$2" -d"$3s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "http://127.0.0.1:$1" -- "$SAMPLE" |
+    grep '^wrk:' || die "wrk printed no summary (port $1, $2 connections)"
+}
+# field LINE KEY: the value of KEY=value in LINE.
+field() { sed -n "s/.*[ :]$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
+calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
+
+# ---------------------------------------------------------------- 1. HTTP ceiling
+NULL_PORT="$(free_port)"
+step "HTTP ceiling: clickstream-generator --serve-null $NULL_PORT (--serve-threads $CEIL_C), wrk -c $CEIL_C, ${DURATION}s"
+"$GEN" --serve-null "$NULL_PORT" --serve-threads "$CEIL_C" >"$WORK/null.log" 2>&1 &
+NULL_PID=$!
+for _ in $(seq 40); do
+  port_in_use "$NULL_PORT" && break
+  kill -0 "$NULL_PID" 2>/dev/null || die "the null endpoint exited: $(tail -3 "$WORK/null.log")"
+  sleep 0.25
+done
+port_in_use "$NULL_PORT" || die "the null endpoint does not listen on $NULL_PORT after 10 s"
+wrk_run "$NULL_PORT" "$CEIL_C" "$WARMUP" >/dev/null
+HTTP_LINE="$(wrk_run "$NULL_PORT" "$CEIL_C" "$DURATION")"
+echo "$HTTP_LINE" >&2
+kill -TERM "$NULL_PID" 2>/dev/null || true
+wait "$NULL_PID" 2>/dev/null || true
+NULL_PID=""
+HTTP_EPS="$(calc "$(field "$HTTP_LINE" requests) / $(field "$HTTP_LINE" duration_s) * $MEAN_BATCH")"
+HTTP_P50="$(field "$HTTP_LINE" p50_ms)"
+HTTP_P99="$(field "$HTTP_LINE" p99_ms)"
+
+# ---------------------------------------------------------------- 2. Kafka ceiling
+# The JVM runs with default JIT (kafka_run_class's C1-only flags would understate the ceiling).
+step "Kafka ceiling: ProducerPerformance, $KAFKA_RECORDS records of the real events (mean $MEAN_EVENT_BYTES bytes), acks=all, idempotent, lz4"
+KAFKA_PERF_ARGS=(--topic "$T_PERF" --num-records "$KAFKA_RECORDS" --throughput -1 --payload-file "$SAMPLE"
+  --producer-props "bootstrap.servers=$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true
+  linger.ms=5 batch.size=262144 compression.type=lz4)
+"$(kafka_java)" -Xmx512m -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_TOOLS_LOG4J" \
+  -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.ProducerPerformance "${KAFKA_PERF_ARGS[@]}" \
+  >"$WORK/perf.log" 2>&1 || die "ProducerPerformance failed: $(tail -5 "$WORK/perf.log")"
+KAFKA_LINE="$(grep 'records sent' "$WORK/perf.log" | tail -n1)"
+[[ -n "$KAFKA_LINE" ]] || die "ProducerPerformance printed no summary: $(tail -5 "$WORK/perf.log")"
+echo "$KAFKA_LINE" >&2
+KAFKA_EPS="$(sed -n 's/.* records sent, \([0-9.]*\) records\/sec.*/\1/p' <<<"$KAFKA_LINE")"
+KAFKA_EPS="$(calc "$KAFKA_EPS")"
+KAFKA_P99="$(sed -n 's/.* \([0-9.]*\) ms 99th.*/\1/p' <<<"$KAFKA_LINE")"
+
+if ((HTTP_EPS <= KAFKA_EPS)); then
+  BASE="$HTTP_EPS" BASE_NAME="HTTP"
+else
+  BASE="$KAFKA_EPS" BASE_NAME="Kafka"
+fi
+
+# ---------------------------------------------------------------- 3. the service
+HTTP_PORT="$(free_port)"
+METRICS_PORT="$(free_port)"
+step "start clickstream-pipeline on :$HTTP_PORT (metrics :$METRICS_PORT) with the bench topics"
+PIPELINE_EXTRA_ARGS="--kafka.raw-topic=$T_RAW --kafka.invalid-topic=$T_INVALID \
+--enricher.latest-topic=$T_LATEST --enricher.group-id=$PREFIX.enricher \
+--enricher.transactional-id-prefix=$PREFIX.enricher --unique-users.group-id=$PREFIX.unique-users \
+--unique-users.output-topic=$T_UNIQUE ${PIPELINE_EXTRA_ARGS:-}"
+export PIPELINE_EXTRA_ARGS
+start_pipeline "$PIPE" "$WORK/pipeline.log" "$HTTP_PORT" "$METRICS_PORT"
+METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
+scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PIPELINE_PID/stat"; }
+CLK_TCK="$(getconf CLK_TCK)"
+
+# service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
+# the service's own counters), RUN_LINE, RUN_CPU (cores), files $WORK/TAG.{before,after}.prom.
+service_run() {
+  local c="$1" d="$2" tag="$3" t1 t2 c1 c2
+  scrape "$WORK/$tag.before.prom"
+  c1="$(cpu_ticks)"
+  t1="$(date +%s.%N)"
+  RUN_LINE="$(wrk_run "$HTTP_PORT" "$c" "$d")"
+  t2="$(date +%s.%N)"
+  c2="$(cpu_ticks)"
+  scrape "$WORK/$tag.after.prom"
+  local ev
+  ev="$("${PROMSTAT[@]}" delta "$WORK/$tag.before.prom" "$WORK/$tag.after.prom" clickstream_events_valid_total)"
+  RUN_EPS="$(calc "$ev / ($t2 - $t1)")"
+  RUN_CPU="$(calc "($c2 - $c1) / $CLK_TCK / ($t2 - $t1)" 2)"
+}
+
+# drain: wait (bounded) until the enricher has committed every valid event the service took.
+drain() {
+  local start=$SECONDS f="$WORK/drain.prom" v e
+  while ((SECONDS - start < DRAIN_MAX)); do
+    scrape "$f"
+    v="$("${PROMSTAT[@]}" sum "$f" clickstream_events_valid_total)"
+    e="$("${PROMSTAT[@]}" sum "$f" clickstream_enricher_events_total)"
+    ((e >= v)) && return 0
+    sleep 1
+  done
+  warn "the enricher has not caught up after ${DRAIN_MAX}s ($e of $v events)"
+}
+
+step "warm-up: wrk -c $CEIL_C for ${WARMUP}s"
+wrk_run "$HTTP_PORT" "$CEIL_C" "$WARMUP" >/dev/null
+
+SWEEP_ROWS=""
+BEST_C=""
+BEST_EPS=0
+for c in $SWEEP; do
+  [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "BENCH_SWEEP: '$c' is not a positive integer"
+  step "sweep: wrk -c $c for ${DURATION}s"
+  service_run "$c" "$DURATION" "sweep$c"
+  echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
+  SWEEP_ROWS+="| $c | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx) | $RUN_CPU |"$'\n'
+  if ((RUN_EPS > BEST_EPS)); then
+    BEST_EPS="$RUN_EPS"
+    BEST_C="$c"
+  fi
+done
+[[ -n "$BEST_C" ]] || die "the sweep accepted no events (see $WORK/pipeline.log)"
+
+step "waiting for the enricher to catch up (at most ${DRAIN_MAX}s)"
+drain
+step "maximum load: wrk -c $BEST_C for $((DURATION * 2))s (CPU, peak RSS, enricher lag)"
+scrape "$WORK/lag.before.prom"
+service_run "$BEST_C" "$((DURATION * 2))" max
+echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
+MAX_EPS="$RUN_EPS"
+MAX_CPU="$RUN_CPU"
+MAX_LINE="$RUN_LINE"
+read -r KDEL_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
+  clickstream_kafka_delivery_duration_seconds 0.50)
+read -r KDEL_P99 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
+  clickstream_kafka_delivery_duration_seconds 0.99)
+KDEL="$(calc "$KDEL_P50 * 1000" 1) / $(calc "$KDEL_P99 * 1000" 1) ms"
+step "waiting for the enricher to catch up (at most ${DRAIN_MAX}s)"
+drain
+scrape "$WORK/lag.after.prom"
+read -r LAG_P99 LAG_N < <("${PROMSTAT[@]}" quantile "$WORK/lag.before.prom" "$WORK/lag.after.prom" \
+  clickstream_enricher_latency_seconds 0.99)
+read -r LAG_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/lag.before.prom" "$WORK/lag.after.prom" \
+  clickstream_enricher_latency_seconds 0.50)
+ENRICHED="$("${PROMSTAT[@]}" delta "$WORK/lag.before.prom" "$WORK/lag.after.prom" clickstream_enricher_events_total)"
+INGESTED="$("${PROMSTAT[@]}" delta "$WORK/lag.before.prom" "$WORK/lag.after.prom" clickstream_events_valid_total)"
+if [[ "$LAG_N" == 0 ]]; then
+  LAG_P99_MS="n/a" LAG_P50_MS="n/a"
+  warn "no enricher commits observed (is the enricher enabled?): lag skipped"
+else
+  LAG_P99_MS="$(calc "$LAG_P99 * 1000")" LAG_P50_MS="$(calc "$LAG_P50 * 1000")"
+fi
+
+HALF_RATE="$(calc "$MAX_EPS / 2")"
+step "half load: clickstream-generator --rate $HALF_RATE --concurrency $HALF_C for $((DURATION * 2))s"
+set +e
+HALF_LINE="$("$GEN" "http://127.0.0.1:$HTTP_PORT" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" \
+  --duration "$((DURATION * 2))" --quiet 2>"$WORK/half.err")"
+half_rc=$?
+set -e
+echo "$HALF_LINE" >&2
+[[ "$HALF_LINE" == generator:* ]] || die "the generator printed no summary (exit $half_rc): $(tail -3 "$WORK/half.err")"
+HALF_EPS="$(calc "$(field "$HALF_LINE" events_per_s)")"
+HALF_P50="$(field "$HALF_LINE" p50_ms)"
+HALF_P99="$(field "$HALF_LINE" p99_ms)"
+HALF_FAILED="$(field "$HALF_LINE" failed)"
+RSS_PEAK_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PIPELINE_PID/status")"
+RSS_MB="$(calc "$RSS_PEAK_KB / 1024")"
+stop_pipeline
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---------------------------------------------------------------- results
+RATIO="$(calc "$MAX_EPS / $BASE" 2)"
+met() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "not met"; fi; }
+G_TP="$(met "$RATIO >= 0.6")"
+G_TP_AIM="$(met "$RATIO >= 0.85")"
+G_P99="$(met "$HALF_P99 <= 20")"
+G_P99_AIM="$(met "$HALF_P99 <= 5")"
+G_RSS="$(met "$RSS_MB <= 200")"
+G_RSS_AIM="$(met "$RSS_MB <= 64")"
+if [[ "$LAG_P99_MS" == n/a ]]; then G_LAG="skipped (no enricher commits)"; else G_LAG="$(met "$LAG_P99_MS < 1000")"; fi
+CPU_MODEL="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+MEM_GB="$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
+
+# (computed before the results file is rewritten: it is tracked and would count as a change)
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if ! git diff --quiet HEAD -- . ":(exclude)$RESULTS" 2>/dev/null; then COMMIT+=" (+ local changes)"; fi
+mkdir -p "$(dirname "$RESULTS")"
+{
+  cat <<EOF
+# Benchmark results (\`make bench\`)
+
+Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below comes from ONE run.
+
+| | |
+|---|---|
+| date | $STARTED_AT ($((SECONDS - T0)) s run) |
+| machine | $(nproc) cores ($CPU_MODEL), ${MEM_GB} GB, $(uname -sr) |
+| load average before / after | $LOAD_BEFORE / $LOAD_AFTER (1, 5, 15 min; the machine is shared) |
+| commit | $COMMIT |
+| data | $SAMPLE_NOTE, mean event $MEAN_EVENT_BYTES bytes; HTTP bodies of 1-10 events (mean 5.5) |
+| durations | ${DURATION} s per sweep point and ceiling, $((DURATION * 2)) s at max and half load, ${WARMUP} s warm-ups |
+
+## Ceilings (same run)
+
+| ceiling | command | figure | events/s |
+|---|---|---|---|
+| HTTP | \`clickstream-generator --serve-null P --serve-threads $CEIL_C\` + \`wrk -t1 -c$CEIL_C -d${DURATION}s -s bench/wrk-bench.lua\` | p50 $HTTP_P50 ms, p99 $HTTP_P99 ms | $HTTP_EPS |
+| Kafka | \`ProducerPerformance --num-records $KAFKA_RECORDS --payload-file <sample> acks=all enable.idempotence=true linger.ms=5 batch.size=262144 compression.type=lz4\` (6 partitions) | p99 $KAFKA_P99 ms | $KAFKA_EPS |
+| **lower ceiling** | $BASE_NAME | | **$BASE** |
+
+## The service (\`build/clickstream-pipeline\`, defaults + bench topics, enricher and unique-users on)
+
+| figure | value | ratio | goal (aim) | |
+|---|---|---|---|---|
+| max throughput, accepted events/s (wrk -c $BEST_C, $((DURATION * 2)) s) | $MAX_EPS | $RATIO of the $BASE_NAME ceiling | 0.6 (0.85) | $G_TP ($G_TP_AIM) |
+| /collect latency at max load p50 / p99 / p99.9 (wrk) | $(field "$MAX_LINE" p50_ms) / $(field "$MAX_LINE" p99_ms) / $(field "$MAX_LINE" p999_ms) ms | | | non-2xx: $(field "$MAX_LINE" non2xx) |
+| of which waiting for Kafka: produce to last delivery report per batch, p50 / p99 (service histogram) | $KDEL | | | |
+| service CPU at max load | $MAX_CPU cores | | | |
+| /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
+| service peak RSS (VmHWM, whole run) | $RSS_MB MB | $(calc "$RSS_MB / 200" 2) x goal | 200 MB (64 MB) | $G_RSS ($G_RSS_AIM) |
+| raw-to-latest lag p50 / p99 at max load (enricher histogram, bucket-interpolated) | $LAG_P50_MS / $LAG_P99_MS ms ($ENRICHED of $INGESTED events enriched by the end of the drain) | | < 1000 ms | $G_LAG |
+
+## Throughput and latency against client concurrency (wrk, ${DURATION} s each)
+
+| connections | accepted events/s | ratio to $BASE_NAME ceiling | p50 ms | p99 ms | non-2xx | service CPU (cores) |
+|---|---|---|---|---|---|---|
+${SWEEP_ROWS}
+Command: \`make bench\` (\`scripts/bench.sh\`). Accepted events/s come from the service's own
+\`clickstream_events_valid_total\` over the wall time of each wrk run; latencies are wrk's (max load)
+and the generator's (half load). The client runs on the same 2 cores as the service, Kafka and the
+rest of the platform.
+EOF
+} >"$RESULTS"
+
+cat "$RESULTS"
+echo "bench: events_per_s=$MAX_EPS baseline_events_per_s=$BASE ratio=$RATIO p99_ms=$HALF_P99 rss_mb=$RSS_MB"
