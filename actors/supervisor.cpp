@@ -179,6 +179,16 @@ supervisor_actor::behavior_type supervisor(self_ptr self, context_ptr ctx,
       }
     }
   });
+  // An exit from main (its drain deadline passed) ends the supervisor: it passes the exit on to
+  // every member still running first, else a member blocked in a Kafka call would outlive it and
+  // keep the actor system (and the process) from shutting down.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    auto& st = self->state;
+    for (auto& members : st.members)
+      for (auto& m : members)
+        if (m) self->send_exit(m, em.reason);
+    self->quit(em.reason);
+  });
   return {
       [self](stop_atom) -> caf::typed_response_promise<bool> {
         auto& st = self->state;

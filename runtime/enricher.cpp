@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -129,12 +130,15 @@ void enricher::start() {
   rd_kafka_poll_set_consumer(consumer_);
 
   // Fences any older producer with this transactional.id and aborts its open transaction.
-  if (rd_kafka_error_t* e =
-          rd_kafka_init_transactions(producer_, ms(settings_.commit_timeout_ms))) {
-    fatal("init_transactions (" + settings_.transactional_id + "): " + take_error(e) + [&] {
-      rd_kafka_error_destroy(e);
-      return std::string();
-    }());
+  // Bounded by init_timeout_ms: without a broker it blocks that long, and the owner (an actor that
+  // must also answer a stop request) retries later instead of hanging for commit_timeout_ms.
+  if (rd_kafka_error_t* e = rd_kafka_init_transactions(
+          producer_, ms(std::min(settings_.init_timeout_ms, settings_.commit_timeout_ms)))) {
+    // The message is copied out before the error is destroyed (the operands of one `+` chain are
+    // unsequenced: destroying it inside the same expression read freed memory and crashed).
+    const std::string why = take_error(e);
+    rd_kafka_error_destroy(e);
+    fatal("init_transactions (" + settings_.transactional_id + "): " + why);
   }
 
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);

@@ -43,6 +43,7 @@ struct enricher_settings {
   std::int64_t poll_timeout_ms = 200;   // idle poll
   std::int64_t transaction_timeout_ms = 30000;
   std::int64_t commit_timeout_ms = 30000;
+  std::int64_t init_timeout_ms = 5000;  // init_transactions (at most commit_timeout_ms)
   std::int64_t retry_backoff_ms = 500;  // after an abort (registry down, broker trouble)
   std::int64_t session_timeout_ms = 10000;
   bool static_membership = true;  // group.instance.id = transactional.id: a restart takes its

@@ -40,7 +40,7 @@ struct unique_users_settings {
   int max_future_days = 1;        // events dated after today (UTC) + this are not counted
   std::int64_t poll_timeout_ms = 100;
   std::int64_t commit_interval_ms = 5000;
-  std::int64_t metadata_timeout_ms = 10000;
+  std::int64_t metadata_timeout_ms = 5000;
   std::vector<std::pair<std::string, std::string>> consumer_properties;
   std::vector<std::pair<std::string, std::string>> producer_properties;
 };
