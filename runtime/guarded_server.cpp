@@ -96,6 +96,9 @@ class guarded_stream final : public httplib::Stream {
         write_timeout_ms_(write_timeout_ms) {}
 
   bool timed_out() const noexcept { return timed_out_; }
+  /// False while the current request's head has not been read to its end (a malformed request
+  /// line, a head over the limit or past its deadline): the connection must not be reused.
+  bool head_complete() const noexcept { return !in_head_; }
 
   /// Waits up to timeout_ms for the first byte of the next request (buffered bytes count), in
   /// slices so that a server stop is seen; then starts the head's clock.
@@ -254,7 +257,8 @@ bool guarded_server::process_and_close_socket(socket_t sock) {
   while (count > 0 && strm.wait_request(wait_ms, svr_sock_)) {
     bool connection_closed = false;
     ret = process_request(strm, count == 1, connection_closed, nullptr);
-    if (!ret || connection_closed) break;
+    // After an error answer to a malformed head, what follows on the connection is not a request.
+    if (!ret || connection_closed || !strm.head_complete()) break;
     --count;
     wait_ms = static_cast<std::int64_t>(keep_alive_timeout_sec_) * 1000;
   }

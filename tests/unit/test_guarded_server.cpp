@@ -168,3 +168,14 @@ TEST_CASE("guarded_server: pipelined requests are all answered", "[guarded_serve
   CHECK(count == 2);
   ::close(s);
 }
+
+TEST_CASE("guarded_server: after a malformed request line, one 400 and the connection closes",
+          "[guarded_server]") {
+  running_server srv{connection_limits{}};
+  const int s = connect_to(srv.port);
+  send_all(s, "BREW /ping HTTP/1.1\r\nHost: x\r\nX-A: b\r\n\r\n");
+  const auto answer = read_all(s);
+  CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(answer.find("HTTP/1.1", 1) == std::string::npos);
+  ::close(s);
+}
