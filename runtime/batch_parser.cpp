@@ -130,6 +130,24 @@ void truncate_utf8(std::string& s, std::size_t max) {
   s += "...";
 }
 
+// Replaces every byte that is not part of valid UTF-8 with U+FFFD. nlohmann's "last read: '...'"
+// quotes the bytes it stopped on, which can end inside a multi-byte sequence; the message goes
+// into JSON documents (the HTTP answer, the invalid-topic record) that must stay valid UTF-8.
+std::string scrub_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (;;) {
+    const std::size_t bad = first_invalid_utf8(s);
+    if (bad == std::string_view::npos) {
+      out.append(s);
+      return out;
+    }
+    out.append(s.substr(0, bad));
+    out += "\xEF\xBF\xBD";
+    s.remove_prefix(bad + 1);
+  }
+}
+
 std::string not_json_message(std::string_view body, simdjson::error_code code) {
   std::string m = "body is not valid JSON";
   error_locator loc;
@@ -141,6 +159,7 @@ std::string not_json_message(std::string_view body, simdjson::error_code code) {
   m += ": ";
   m += simdjson::error_message(code);
   if (!loc.detail.empty()) {
+    loc.detail = scrub_utf8(loc.detail);
     truncate_utf8(loc.detail, 160);  // "last read: '...'" can quote a whole long token
     m += " (" + loc.detail + ")";
   }

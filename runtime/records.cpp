@@ -203,21 +203,73 @@ void append_base64(std::string& out, std::string_view data) {
 // ---------------------------------------------------------------------------------------------
 // Invalid-topic record
 
+namespace {
+
+// Bytes `s` takes once escaped by append_escaped.
+std::size_t escaped_size(std::string_view s) noexcept {
+  std::size_t n = s.size();
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u == '"' || u == '\\' || u == '\n' || u == '\r' || u == '\t' || u == '\b' || u == '\f')
+      n += 1;
+    else if (u < 0x20)
+      n += 5;
+  }
+  return n;
+}
+
+// The longest prefix of the UTF-8 text `s` whose escaped form fits in `budget` bytes, cut between
+// two UTF-8 sequences.
+std::string_view utf8_prefix_within(std::string_view s, std::size_t budget) noexcept {
+  std::size_t used = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    const std::size_t w =
+        (u == '"' || u == '\\' || u == '\n' || u == '\r' || u == '\t' || u == '\b' || u == '\f')
+            ? 2
+            : (u < 0x20 ? 6 : 1);
+    if (used + w > budget) break;
+    used += w;
+  }
+  while (i > 0 && i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
+  return s.substr(0, i);
+}
+
+}  // namespace
+
 void append_invalid_record(std::string& out, std::string_view original,
                            const std::vector<validation_error>& errors,
                            const invalid_record_info& info) {
-  out.reserve(out.size() + original.size() + 256 + errors.size() * 128);
+  const std::size_t start = out.size();
   const bool utf8 = is_valid_utf8(original);
+  // Everything but the original: the errors (escaped, bounded by their own sizes) and about 400
+  // bytes of member names, ids and times.
+  std::size_t rest = 400 + info.reason.size() + info.correlation_id.size() +
+                     info.received_at.size() + info.subject.size();
+  for (const auto& e : errors)
+    rest += 40 + escaped_size(e.pointer) + escaped_size(e.keyword) + escaped_size(e.message);
+  const std::size_t encoded = utf8 ? escaped_size(original) : (original.size() + 2) / 3 * 4;
+  std::string_view kept = original;
+  const bool truncated = rest + encoded > info.max_bytes;
+  if (truncated) {
+    const std::size_t budget = info.max_bytes > rest ? info.max_bytes - rest : 0;
+    kept = utf8 ? utf8_prefix_within(original, budget) : original.substr(0, budget / 4 * 3);
+  }
+  out.reserve(start + (truncated ? info.max_bytes : rest + encoded));
   out += "{\"original\":";
   if (utf8) {
-    append_json_string(out, original);
+    append_json_string(out, kept);
   } else {
     out.push_back('"');
-    append_base64(out, original);
+    append_base64(out, kept);
     out.push_back('"');
   }
   out += ",\"original_encoding\":";
   out += utf8 ? "\"utf8\"" : "\"base64\"";
+  if (truncated) {
+    out += ",\"original_truncated\":true,\"original_bytes\":";
+    out += std::to_string(original.size());
+  }
   out += ",\"errors\":[";
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (i) {

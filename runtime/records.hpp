@@ -44,7 +44,17 @@ std::uint64_t fnv1a64(std::string_view data, std::uint64_t hash = 0xcbf29ce48422
 //  "errors": [{"pointer","keyword","message"}...], "reason": "<machine reason>",
 //  "correlation_id": "...", "received_at": "<RFC 3339>",
 //  "schema": {"subject","version","id"} (members null when unknown), "event_index": N or null}
-// The original is base64-encoded when its bytes are not valid UTF-8.
+// The original is base64-encoded when its bytes are not valid UTF-8. When the document would exceed
+// info.max_bytes, the original is cut (at a UTF-8 boundary) and two members are added:
+// "original_truncated": true, "original_bytes": <size of the whole original>.
+// The largest record value the collector writes. librdkafka refuses messages over its
+// message.max.bytes (default 1,000,000) and the broker batches over max.message.bytes (default
+// 1,048,588), and a refused record could never be stored: the request would get 503 on every retry.
+// A valid event whose framed value is larger goes to the invalid topic instead (reason
+// "record_too_large"), and an invalid-topic document is kept under this size by cutting its
+// "original" (then marked "original_truncated": true with "original_bytes": the full size).
+constexpr std::size_t max_record_bytes = 900 * 1000;
+
 struct invalid_record_info {
   std::string_view reason;  // "schema_validation", "not_json", "not_array", "too_deep", ...
   std::string_view correlation_id;
@@ -53,6 +63,7 @@ struct invalid_record_info {
   std::int32_t schema_version = -1;  // < 0 -> null
   std::int32_t schema_id = -1;       // < 0 -> null
   long event_index = -1;             // index of the event in its batch; < 0 -> null (whole body)
+  std::size_t max_bytes = max_record_bytes;  // the document is cut to fit (see max_record_bytes)
 };
 void append_invalid_record(std::string& out, std::string_view original,
                            const std::vector<validation_error>& errors,

@@ -42,14 +42,26 @@ void route_events(const std::vector<event_span>& events, event_validator& valida
     scratch.errors.clear();
     append_key(batch, rec, span.element, scratch);
     rec.value_offset = u32(batch.arena.size());
-    if (validator.validate(span.element, scratch.errors)) {
+    bool valid = validator.validate(span.element, scratch.errors);
+    if (valid && confluent_header_size + span.raw.size() > max_record_bytes) {
+      // Valid, but larger than any record Kafka would take (records.hpp, max_record_bytes).
+      valid = false;
+      scratch.errors.push_back(validation_error{
+          "", "record_too_large",
+          "event is " + std::to_string(span.raw.size()) +
+              " bytes, more than the largest record the collector writes to Kafka (" +
+              std::to_string(max_record_bytes - confluent_header_size) + " bytes)"});
+    }
+    if (valid) {
       rec.topic = topic_kind::raw;
       append_confluent_value(batch.arena, schema.id(), span.raw);
       ++stats.accepted;
     } else {
       rec.topic = topic_kind::invalid;
       invalid_record_info info;
-      info.reason = "schema_validation";
+      info.reason = !scratch.errors.empty() && scratch.errors.front().keyword == "record_too_large"
+                        ? std::string_view{"record_too_large"}
+                        : std::string_view{"schema_validation"};
       info.correlation_id = batch.correlation_id;
       info.received_at = batch.received_at;
       info.subject = schema.subject();

@@ -8,6 +8,7 @@
 #include <valijson/validation_results.hpp>
 #include <valijson/validator.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 #include <stdexcept>
@@ -313,8 +314,82 @@ class error_mapper {
 
 }  // namespace
 
+namespace {
+
+// Finds a member name that appears twice in one object, anywhere in `value` (depth-first, first
+// object first). On a find, sets `pointer` to the object's RFC 6901 pointer and `name` to the name.
+bool find_duplicate_key(simdjson::dom::element value, std::string& pointer, std::string_view& name,
+                        std::vector<std::string_view>& scratch) {
+  simdjson::dom::array arr;
+  if (value.get_array().get(arr) == simdjson::SUCCESS) {
+    std::size_t i = 0;
+    for (auto child : arr) {
+      const std::size_t at = pointer.size();
+      pointer += '/';
+      pointer += std::to_string(i++);
+      if (find_duplicate_key(child, pointer, name, scratch)) return true;
+      pointer.resize(at);
+    }
+    return false;
+  }
+  simdjson::dom::object obj;
+  if (value.get_object().get(obj) != simdjson::SUCCESS) return false;
+  const std::size_t n = obj.size();
+  if (n > 1) {
+    if (n <= 16) {  // the usual event: a few pairwise comparisons, no allocation
+      std::string_view keys[16];
+      std::size_t k = 0;
+      for (auto field : obj) {
+        for (std::size_t j = 0; j < k; ++j)
+          if (keys[j] == field.key) {
+            name = field.key;
+            return true;
+          }
+        keys[k++] = field.key;
+      }
+    } else {  // many members: sort, so that a 20,000-member object costs n log n, not n^2
+      const std::size_t base = scratch.size();
+      for (auto field : obj) scratch.push_back(field.key);
+      std::sort(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end());
+      const auto dup =
+          std::adjacent_find(scratch.begin() + static_cast<std::ptrdiff_t>(base), scratch.end());
+      const bool found = dup != scratch.end();
+      if (found) name = *dup;
+      scratch.resize(base);
+      if (found) return true;
+    }
+  }
+  for (auto field : obj) {
+    const std::size_t at = pointer.size();
+    append_pointer_token(pointer, field.key);  // with its leading '/'
+    if (find_duplicate_key(field.value, pointer, name, scratch)) return true;
+    pointer.resize(at);
+  }
+  return false;
+}
+
+}  // namespace
+
 bool event_validator::validate(simdjson::dom::element event,
                                std::vector<validation_error>& errors) {
+  // A member name given twice is refused before the schema is looked at: the validator (simdjson's
+  // lookup) sees the first value, while most JSON readers downstream keep the last one, so a later
+  // duplicate could carry anything past the schema into the raw topic.
+  {
+    thread_local std::vector<std::string_view> scratch;
+    std::string pointer;
+    std::string_view name;
+    if (find_duplicate_key(event, pointer, name, scratch)) {
+      std::string message = "member name \"";
+      std::size_t cut = std::min<std::size_t>(name.size(), 200);  // whole UTF-8 sequences only
+      while (cut < name.size() && cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80)
+        --cut;
+      message.append(name.substr(0, cut));
+      message += "\" appears more than once in the same object";
+      errors.push_back(validation_error{std::move(pointer), "duplicate_key", std::move(message)});
+      return false;
+    }
+  }
   if (fast_path_ && schema_->fast() != nullptr) {
     const fast_schema& fast = *schema_->fast();
     if (fast.valid(event)) {

@@ -43,10 +43,19 @@ struct differential {
   void check(const std::string& text) {
     simdjson::dom::element e;
     if (parser.parse(text).get(e) != simdjson::SUCCESS) return;
-    const bool by_fast = schema->fast()->valid(e);
     std::vector<validation_error> errs;
     const bool by_valijson = slow.validate(e, errs);
     INFO("instance: " << text);
+    if (!by_valijson && errs.size() == 1 && errs[0].keyword == "duplicate_key") {
+      // Refused by event_validator before either validator runs, on both paths alike.
+      std::vector<validation_error> errs2;
+      REQUIRE_FALSE(fast.validate(e, errs2));
+      REQUIRE(errs2.size() == 1);
+      REQUIRE(errs2[0].pointer == errs[0].pointer);
+      ++invalid;
+      return;
+    }
+    const bool by_fast = schema->fast()->valid(e);
     REQUIRE(by_fast == by_valijson);
     std::vector<validation_error> errs2;
     REQUIRE(fast.validate(e, errs2) == by_valijson);

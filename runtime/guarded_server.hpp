@@ -1,0 +1,63 @@
+// An httplib::Server whose pool threads cannot be held by slow, idle or abusive connections.
+//
+// cpp-httplib 0.11.4 (Debian 12) serves one connection per pool thread for the connection's whole
+// life: an idle connection holds a thread for the keep-alive timeout, a client sending its request
+// head one byte at a time ("slowloris") holds it for ever (the read timeout bounds each recv, not
+// the head), the queue of accepted connections waiting for a thread is unbounded, and so is the
+// number of header lines. tests/integration/test_slow_clients.sh shows a 4-thread service denied
+// to every other client by 8 slow connections. This server replaces httplib's connection loop
+// (its private virtual process_and_close_socket) with one that bounds all of these, and still
+// runs httplib's own request processing (the protected process_request) for each request:
+//  - a new connection must send its first byte within first_byte_timeout_ms, a kept-alive one
+//    within the keep-alive timeout;
+//  - the whole request head (request line + headers) must arrive within head_timeout_ms of its
+//    first byte and be at most max_head_bytes long (else httplib answers 400 and closes);
+//  - the body must arrive within body_timeout_ms of the end of the head;
+//  - at most max_connections connections are queued or served; above that, a connection is
+//    answered 503 + Retry-After at once on the accept thread and closed (no pool thread held);
+//  - one buffered stream per connection, so pipelined requests are all answered.
+// Set the routes, timeouts (set_read_timeout / set_write_timeout / set_keep_alive_*) and options
+// as on an httplib::Server; do not replace new_task_queue (it is this server's bounded pool).
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace clickstream {
+
+struct connection_limits {
+  std::size_t threads = 32;           ///< pool threads (connections served at once)
+  std::size_t max_connections = 256;  ///< served + waiting for a thread; more: 503 at once
+  std::int64_t first_byte_timeout_ms = 2000;
+  std::int64_t head_timeout_ms = 5000;  ///< from the head's first byte
+  std::size_t max_head_bytes = 64 * 1024;
+  std::int64_t body_timeout_ms = 30000;  ///< from the end of the head
+  std::int64_t retry_after_s = 1;        ///< Retry-After of the 503 above max_connections
+};
+
+class guarded_server : public httplib::Server {
+ public:
+  explicit guarded_server(connection_limits limits);
+
+  const connection_limits& limits() const noexcept { return limits_; }
+  /// Connections being served or waiting for a thread.
+  std::size_t connections() const noexcept { return connections_.load(); }
+  /// Connections answered 503 because max_connections were open.
+  std::uint64_t rejected_connections() const noexcept { return rejected_.load(); }
+  /// Connections closed because a head or body deadline passed or the head was too long.
+  std::uint64_t timed_out_connections() const noexcept { return timed_out_.load(); }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+  void reject(socket_t sock);
+
+  connection_limits limits_;
+  std::atomic<std::size_t> connections_{0};
+  std::atomic<std::uint64_t> rejected_{0};
+  std::atomic<std::uint64_t> timed_out_{0};
+};
+
+}  // namespace clickstream
