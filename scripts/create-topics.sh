@@ -65,7 +65,12 @@ if [[ -z "${KAFKA_COMMAND_CONFIG:-}" ]] && command -v kcat >/dev/null 2>&1; then
   fi
 fi
 # One describe of every clickstream topic (one JVM); topics are created or altered only when needed.
-describe_all() { topics_tool --describe --topic 'acme\.clickstream\..*' | grep -E '^Topic:' | sed 's/\t/ /g; s/  */ /g'; }
+# --if-exists: no error when none exists yet (a fresh cluster); a failing tool still fails.
+describe_all() {
+  local out
+  out="$(topics_tool --describe --if-exists --topic 'acme\.clickstream\..*')" || return 1
+  { grep -E '^Topic:' <<<"$out" || true; } | sed 's/\t/ /g; s/  */ /g'
+}
 existing="$(describe_all)" || die "describing topics on $KAFKA_BOOTSTRAP_SERVERS failed (is Kafka up? 'make up')"
 changed=0
 
