@@ -201,7 +201,9 @@ done
   cat "$WORK/service.log" >&2
   fail "no answer on /health/live within 5 s"
 }
-curl -fsS -m 2 "http://127.0.0.1:$metrics_port/metrics" | grep -q '^# TYPE' || fail "no /metrics on $metrics_port"
+# Read the whole answer first: `curl | grep -q` fails under pipefail when grep exits early (curl 23).
+metrics="$(curl -fsS -m 2 "http://127.0.0.1:$metrics_port/metrics")" || fail "no /metrics on $metrics_port"
+grep -q '^# TYPE' <<<"$metrics" || fail "/metrics on $metrics_port has no metric"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?

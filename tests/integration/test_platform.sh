@@ -139,9 +139,11 @@ check "wrong credentials are refused" bash -c "! curl -fsS --aws-sigv4 'aws:amz:
 # --- Connect and Prometheus --------------------------------------------------------------------------
 check "Connect REST lists connectors" bash -c "curl -fsS '$CONNECT_URL/connectors' | jq -e 'type == \"array\"'"
 check "Connect REST lists plugins" bash -c "curl -fsS '$CONNECT_URL/connector-plugins?connectorsOnly=false' | jq -e 'length > 0'"
+# A target's health is that of its last scrape (every 5 s): the registry was just restarted above,
+# so each target gets up to 60 s to be seen up.
 for job in prometheus schema-registry seaweedfs kafka kafka-connect; do
   check "Prometheus scrapes $job" bash -c \
-    "curl -fsS '$PROMETHEUS_URL/api/v1/targets?state=active' | jq -e --arg j $job '[.data.activeTargets[] | select(.labels.job == \$j and .health == \"up\")] | length == 1'"
+    "for _ in \$(seq 60); do curl -fsS '$PROMETHEUS_URL/api/v1/targets?state=active' | jq -e --arg j $job '[.data.activeTargets[] | select(.labels.job == \$j and .health == \"up\")] | length == 1' && exit 0; sleep 1; done; exit 1"
 done
 
 # --- clear errors when a service is down -------------------------------------------------------------
