@@ -6,25 +6,10 @@
 #   service_wait_ready || die ...
 #   service_stop                            # SIGTERM, exit code in SERVICE_RC
 # A cleanup trap should call service_kill (SIGKILL if still running).
-# These mirror the inline helpers of tests/integration/test_collector.sh.
+# ok/not_ok/check/free_port come from lib/checks.sh.
 
-passed=0
-failed=0
-ok() {
-  passed=$((passed + 1))
-  printf 'ok   %s\n' "$*"
-}
-not_ok() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$*"
-}
-check() { # check DESCRIPTION EXPECTED ACTUAL
-  if [[ "$2" == "$3" ]]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
-}
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=tests/integration/lib/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 SERVICE_PID=""
 SERVICE_URL=""
