@@ -13,7 +13,7 @@
 # line "<!-- hand-written below -->" is kept), the plot docs/bench-concurrency.svg (BENCH_PLOT,
 # gnuplot) and prints the table, then a last line
 #   bench: events_per_s=X baseline_events_per_s=Y ratio=Z p99_ms=P rss_mb=M
-# Knobs (env): BENCH_DURATION (s per measurement, 10), BENCH_WARMUP (s, 3), BENCH_SWEEP ("1 4 16 32 64"),
+# Knobs (env): BENCH_DURATION (s per measurement, 10), BENCH_WARMUP (s, 3), BENCH_SWEEP ("1 4 16 32 64 128"),
 # BENCH_CEILING_CONCURRENCY (16), BENCH_HALF_CONCURRENCY (auto), BENCH_KAFKA_RECORDS (1000000),
 # BENCH_DRAIN_MAX (s, 30), BENCH_ACTOR_SWEEP ("1:2 2:2 4:2 2:1 2:4", validators:producers),
 # BENCH_SKIP_BUILD=1, BENCH_RESULTS, BENCH_PLOT, BUILD_DIR, PIPELINE_EXTRA_ARGS.
@@ -34,7 +34,7 @@ source "$ROOT/scripts/lib/pipeline.sh"
 BUILD_DIR="${BUILD_DIR:-build}"
 DURATION="${BENCH_DURATION:-10}"
 WARMUP="${BENCH_WARMUP:-3}"
-SWEEP="${BENCH_SWEEP:-1 4 16 32 64}"
+SWEEP="${BENCH_SWEEP:-1 4 16 32 64 128}"
 CEIL_C="${BENCH_CEILING_CONCURRENCY:-16}"
 HALF_C="${BENCH_HALF_CONCURRENCY:-auto}" # auto: max(16, half the best sweep concurrency)
 KAFKA_RECORDS="${BENCH_KAFKA_RECORDS:-1000000}"
