@@ -200,10 +200,19 @@ scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PIPELINE_PID/stat"; }
 CLK_TCK="$(getconf CLK_TCK)"
 
+# kafka_pid: the pid listening on the broker's port (empty if none, or not local): a row during
+# which it changed ran while the broker was restarted by someone else (the machine is shared).
+kafka_pid() {
+  local port="${KAFKA_BOOTSTRAP_SERVERS##*:}"
+  ss -ltnpH "sport = :${port%%,*}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
+}
+
 # service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
-# the service's own counters), RUN_LINE, RUN_CPU (cores), files $WORK/TAG.{before,after}.prom.
+# the service's own counters), RUN_LINE, RUN_CPU (cores), RUN_NOTE (" (broker restarted during the
+# run)" or empty), files $WORK/TAG.{before,after}.prom.
 service_run() {
-  local c="$1" d="$2" tag="$3" t1 t2 c1 c2
+  local c="$1" d="$2" tag="$3" t1 t2 c1 c2 k1 k2
+  k1="$(kafka_pid)"
   scrape "$WORK/$tag.before.prom"
   c1="$(cpu_ticks)"
   t1="$(date +%s.%N)"
@@ -215,6 +224,12 @@ service_run() {
   ev="$("${PROMSTAT[@]}" delta "$WORK/$tag.before.prom" "$WORK/$tag.after.prom" clickstream_events_valid_total)"
   RUN_EPS="$(calc "$ev / ($t2 - $t1)")"
   RUN_CPU="$(calc "($c2 - $c1) / $CLK_TCK / ($t2 - $t1)" 2)"
+  k2="$(kafka_pid)"
+  RUN_NOTE=""
+  if [[ "$k1" != "$k2" ]]; then
+    RUN_NOTE=" (broker restarted during the run)"
+    warn "the Kafka broker was restarted during this run (pid '$k1' -> '$k2'): its figures are marked"
+  fi
 }
 
 # drain: wait (bounded) until the enricher has committed every valid event the service took.
@@ -241,7 +256,7 @@ for c in $SWEEP; do
   step "sweep: wrk -c $c for ${DURATION}s"
   service_run "$c" "$DURATION" "sweep$c"
   echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
-  SWEEP_ROWS+="| $c | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx) | $RUN_CPU |"$'\n'
+  SWEEP_ROWS+="| $c | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx)$RUN_NOTE | $RUN_CPU |"$'\n'
   echo "$c $RUN_EPS $(field "$RUN_LINE" p99_ms)" >>"$WORK/sweep.dat"
   if ((RUN_EPS > BEST_EPS)); then
     BEST_EPS="$RUN_EPS"
@@ -259,6 +274,7 @@ echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
 MAX_EPS="$RUN_EPS"
 MAX_CPU="$RUN_CPU"
 MAX_LINE="$RUN_LINE"
+MAX_NOTE="$RUN_NOTE"
 read -r KDEL_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
   clickstream_kafka_delivery_duration_seconds 0.50)
 read -r KDEL_P99 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
@@ -313,7 +329,7 @@ for vp in $ACTOR_SWEEP; do
   wrk_run "$HTTP_PORT" "$BEST_C" "$WARMUP" >/dev/null
   service_run "$BEST_C" "$DURATION" "actors$nv.$np"
   echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
-  ACTOR_ROWS+="| $nv | $np | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx) | $RUN_CPU |"$'\n'
+  ACTOR_ROWS+="| $nv | $np | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx)$RUN_NOTE | $RUN_CPU |"$'\n'
   stop_pipeline
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -390,7 +406,7 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | figure | value | ratio | goal (aim) | |
 |---|---|---|---|---|
 | max throughput, accepted events/s (wrk -c $BEST_C, $((DURATION * 2)) s) | $MAX_EPS | $RATIO of the $BASE_NAME ceiling | 0.6 (0.85) | $G_TP ($G_TP_AIM) |
-| /collect latency at max load p50 / p99 / p99.9 (wrk) | $(field "$MAX_LINE" p50_ms) / $(field "$MAX_LINE" p99_ms) / $(field "$MAX_LINE" p999_ms) ms | | | non-2xx: $(field "$MAX_LINE" non2xx) |
+| /collect latency at max load p50 / p99 / p99.9 (wrk) | $(field "$MAX_LINE" p50_ms) / $(field "$MAX_LINE" p99_ms) / $(field "$MAX_LINE" p999_ms) ms | | | non-2xx: $(field "$MAX_LINE" non2xx)$MAX_NOTE |
 | of which waiting for Kafka: produce to last delivery report per batch, p50 / p99 (service histogram) | $KDEL | | | |
 | service CPU at max load | $MAX_CPU cores | | | |
 | /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
