@@ -349,7 +349,7 @@ MEM_GB="$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
 
 # (computed before the results file is rewritten: it is tracked and would count as a change)
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if ! git diff --quiet HEAD -- . ":(exclude)$RESULTS" 2>/dev/null; then COMMIT+=" (+ local changes)"; fi
+if ! git diff --quiet HEAD -- . ":(exclude)$RESULTS" ":(exclude)$PLOT" 2>/dev/null; then COMMIT+=" (+ local changes)"; fi
 mkdir -p "$(dirname "$RESULTS")"
 # The hand-written part (tuning log, profiles) after the marker survives the rewrite.
 KEPT=""
