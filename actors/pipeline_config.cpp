@@ -14,7 +14,7 @@ pipeline_config::pipeline_config(bool use_env) {
   opt_group{custom_options_, "http"}
       .add(h.bind, "bind", "listen address (default 0.0.0.0)")
       .add(h.port, "port", "listen port (default 60000)")
-      .add(h.threads, "threads", "worker threads = concurrent connections (default 32)")
+      .add(h.threads, "threads", "worker threads = concurrent connections (default 128)")
       .add(h.keep_alive_max_count, "keep-alive-max-count",
            "requests per keep-alive connection (default 1000)")
       .add(h.keep_alive_timeout_s, "keep-alive-timeout-s", "idle keep-alive timeout (default 5)")
@@ -31,7 +31,7 @@ pipeline_config::pipeline_config(bool use_env) {
   auto& p = svc.producer;
   opt_group{custom_options_, "producer"}
       .add(p.count, "count", "producer actors sharing one librdkafka producer (default 2)")
-      .add(p.linger_ms, "linger-ms", "librdkafka linger.ms (default 5)")
+      .add(p.linger_ms, "linger-ms", "librdkafka linger.ms (default 1)")
       .add(p.batch_size, "batch-size", "librdkafka batch.size in bytes (default 262144)")
       .add(p.compression, "compression", "none|gzip|snappy|lz4|zstd (default lz4)")
       .add(p.acks, "acks", "all|1|0 (default all)")

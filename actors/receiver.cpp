@@ -9,6 +9,7 @@
 
 #include "runtime/collect_batch.hpp"
 #include "runtime/http_status.hpp"
+#include "runtime/listen_backlog.hpp"
 #include "runtime/log.hpp"
 #include "runtime/records.hpp"
 #include "runtime/schema_validator.hpp"
@@ -314,6 +315,10 @@ receiver_actor::behavior_type receiver(receiver_actor::stateful_pointer<receiver
     self->quit(caf::make_error(caf::sec::runtime_error, msg));
     return {[](stop_atom) { return true; }, [](drained_atom) {}};
   }
+  if (hc.port != 0 && !raise_listen_backlog(hc.port))
+    log_warning(component,
+                "could not raise the listen backlog (httplib's is 5: bursts of new "
+                "connections may wait 1-3 s for a SYN retry)");
   log_info(component, "listening on http://" + hc.bind + ":" + std::to_string(hc.port) + " with " +
                           std::to_string(hc.threads) + " threads");
   receiver_actor handle = caf::actor_cast<receiver_actor>(self);

@@ -66,6 +66,10 @@ std::vector<std::pair<std::string, std::string>> producer_properties(const servi
       {"queue.buffering.max.messages", std::to_string(p.queue_max_messages)},
       {"queue.buffering.max.kbytes", std::to_string(p.queue_max_kbytes)},
       {"message.timeout.ms", std::to_string(p.message_timeout_ms)},
+      // Produce requests go out at once: with Nagle's algorithm a small request behind an
+      // unacknowledged one waits for the broker's delayed ACK (the answer's latency,
+      // docs/bench.md).
+      {"socket.nagle.disable", "true"},
       // Delivery reports only for what we need: the error and the opaque.
       {"delivery.report.only.error", "false"},
   };

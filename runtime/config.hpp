@@ -19,7 +19,7 @@ inline constexpr const char* default_schema_registry_url = "http://localhost:808
 struct http_config {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 60000;
-  std::size_t threads = 32;                 ///< cpp-httplib worker pool size (one connection each)
+  std::size_t threads = 128;                ///< cpp-httplib worker pool size (one connection each)
   std::size_t keep_alive_max_count = 1000;  ///< requests per keep-alive connection
   std::int64_t keep_alive_timeout_s = 5;
   std::int64_t read_timeout_ms = 5000;
@@ -37,7 +37,7 @@ struct validator_config {
 
 struct producer_config {
   std::size_t count = 2;  ///< producer actors sharing one rd_kafka_t
-  std::int64_t linger_ms = 5;
+  std::int64_t linger_ms = 1;
   std::int64_t batch_size = 262144;  ///< bytes per partition batch
   std::string compression = "lz4";
   std::string acks = "all";

@@ -117,6 +117,9 @@ void enricher::start() {
   // An idle partition's long poll returns at most this late (raw-to-latest lag when traffic
   // resumes after a pause).
   set(cc, "fetch.wait.max.ms", "100");
+  // Prefetch bound (librdkafka's default is 64 MiB per consumer): a few hundred ms of raw events
+  // at the maximum ingest, so resident memory stays bounded while the enricher catches up.
+  set(cc, "queued.max.messages.kbytes", "8192");
   if (settings_.static_membership) set(cc, "group.instance.id", settings_.transactional_id);
   for (const auto& [k, v] : settings_.consumer_properties) set(cc, k, v);
   rd_kafka_conf_set_log_cb(cc, kafka_log);

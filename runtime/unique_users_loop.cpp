@@ -78,6 +78,8 @@ void unique_users_loop::start() {
   set(cc, "enable.auto.commit", "false");
   set(cc, "enable.partition.eof", "true");
   set(cc, "auto.offset.reset", "earliest");
+  // Prefetch bound (librdkafka's default is 64 MiB per consumer): resident memory stays bounded.
+  set(cc, "queued.max.messages.kbytes", "8192");
   for (const auto& [k, v] : settings_.consumer_properties) set(cc, k, v);
   rd_kafka_conf_set_log_cb(cc, kafka_log);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err);

@@ -8,11 +8,15 @@
 #      unique-users counter running): client concurrency sweep with wrk, maximum throughput, CPU,
 #      peak RSS, raw-to-latest lag p99 (enricher histogram), then /collect latency at half the
 #      maximum rate (clickstream-generator --rate)
-# Writes bench/RESULTS.md (BENCH_RESULTS) and prints it, then a last line
+#   4. scaling against the number of validator and producer actors (the service restarted per point)
+# Writes BENCHMARKS.md at the repository root (BENCH_RESULTS; the hand-written part after the marker
+# line "<!-- hand-written below -->" is kept), the plot docs/bench-concurrency.svg (BENCH_PLOT,
+# gnuplot) and prints the table, then a last line
 #   bench: events_per_s=X baseline_events_per_s=Y ratio=Z p99_ms=P rss_mb=M
-# Knobs (env): BENCH_DURATION (s per measurement, 10), BENCH_WARMUP (s, 3), BENCH_SWEEP ("1 4 16 32 64"),
-# BENCH_CEILING_CONCURRENCY (16), BENCH_HALF_CONCURRENCY (16), BENCH_KAFKA_RECORDS (1000000),
-# BENCH_DRAIN_MAX (s, 30), BENCH_SKIP_BUILD=1, BENCH_RESULTS, BUILD_DIR, PIPELINE_EXTRA_ARGS.
+# Knobs (env): BENCH_DURATION (s per measurement, 10), BENCH_WARMUP (s, 3), BENCH_SWEEP ("1 4 16 32 64 128"),
+# BENCH_CEILING_CONCURRENCY (16), BENCH_HALF_CONCURRENCY (auto), BENCH_KAFKA_RECORDS (1000000),
+# BENCH_DRAIN_MAX (s, 30), BENCH_ACTOR_SWEEP ("1:2 2:2 4:2 2:1 2:4", validators:producers),
+# BENCH_SKIP_BUILD=1, BENCH_RESULTS, BENCH_PLOT, BUILD_DIR, PIPELINE_EXTRA_ARGS.
 # Only localhost; every loop is bounded; the platform is brought up (idempotent) and left running.
 set -euo pipefail
 
@@ -30,16 +34,19 @@ source "$ROOT/scripts/lib/pipeline.sh"
 BUILD_DIR="${BUILD_DIR:-build}"
 DURATION="${BENCH_DURATION:-10}"
 WARMUP="${BENCH_WARMUP:-3}"
-SWEEP="${BENCH_SWEEP:-1 4 16 32 64}"
+SWEEP="${BENCH_SWEEP:-1 4 16 32 64 128}"
 CEIL_C="${BENCH_CEILING_CONCURRENCY:-16}"
-HALF_C="${BENCH_HALF_CONCURRENCY:-16}"
+HALF_C="${BENCH_HALF_CONCURRENCY:-auto}" # auto: max(16, half the best sweep concurrency)
 KAFKA_RECORDS="${BENCH_KAFKA_RECORDS:-1000000}"
 DRAIN_MAX="${BENCH_DRAIN_MAX:-30}"
-RESULTS="${BENCH_RESULTS:-bench/RESULTS.md}"
+RESULTS="${BENCH_RESULTS:-BENCHMARKS.md}"
+PLOT="${BENCH_PLOT:-docs/bench-concurrency.svg}"
+ACTOR_SWEEP="${BENCH_ACTOR_SWEEP-1:2 2:2 4:2 2:1 2:4}"
+KEEP_MARKER="<!-- hand-written below -->"
 MEAN_BATCH=5.5 # tests/load/wrk-collect.lua cycles batch sizes 1..10
 
 need_cmd wrk curl python3 awk
-for v in DURATION WARMUP CEIL_C HALF_C KAFKA_RECORDS DRAIN_MAX; do
+for v in DURATION WARMUP CEIL_C KAFKA_RECORDS DRAIN_MAX; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, got '${!v}'"
 done
 
@@ -183,17 +190,29 @@ PIPELINE_EXTRA_ARGS="--kafka.raw-topic=$T_RAW --kafka.invalid-topic=$T_INVALID \
 --enricher.latest-topic=$T_LATEST --enricher.group-id=$PREFIX.enricher \
 --enricher.transactional-id-prefix=$PREFIX.enricher --unique-users.group-id=$PREFIX.unique-users \
 --unique-users.output-topic=$T_UNIQUE ${PIPELINE_EXTRA_ARGS:-}"
+BASE_EXTRA_ARGS="$PIPELINE_EXTRA_ARGS"
 export PIPELINE_EXTRA_ARGS
 start_pipeline "$PIPE" "$WORK/pipeline.log" "$HTTP_PORT" "$METRICS_PORT"
+HTTP_PORT="$PIPELINE_HTTP_PORT"
+METRICS_PORT="$PIPELINE_METRICS_PORT"
 METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
 scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PIPELINE_PID/stat"; }
 CLK_TCK="$(getconf CLK_TCK)"
 
+# kafka_pid: the pid listening on the broker's port (empty if none, or not local): a row during
+# which it changed ran while the broker was restarted by someone else (the machine is shared).
+kafka_pid() {
+  local port="${KAFKA_BOOTSTRAP_SERVERS##*:}"
+  ss -ltnpH "sport = :${port%%,*}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
+}
+
 # service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
-# the service's own counters), RUN_LINE, RUN_CPU (cores), files $WORK/TAG.{before,after}.prom.
+# the service's own counters), RUN_LINE, RUN_CPU (cores), RUN_NOTE (" (broker restarted during the
+# run)" or empty), files $WORK/TAG.{before,after}.prom.
 service_run() {
-  local c="$1" d="$2" tag="$3" t1 t2 c1 c2
+  local c="$1" d="$2" tag="$3" t1 t2 c1 c2 k1 k2
+  k1="$(kafka_pid)"
   scrape "$WORK/$tag.before.prom"
   c1="$(cpu_ticks)"
   t1="$(date +%s.%N)"
@@ -205,6 +224,12 @@ service_run() {
   ev="$("${PROMSTAT[@]}" delta "$WORK/$tag.before.prom" "$WORK/$tag.after.prom" clickstream_events_valid_total)"
   RUN_EPS="$(calc "$ev / ($t2 - $t1)")"
   RUN_CPU="$(calc "($c2 - $c1) / $CLK_TCK / ($t2 - $t1)" 2)"
+  k2="$(kafka_pid)"
+  RUN_NOTE=""
+  if [[ "$k1" != "$k2" ]]; then
+    RUN_NOTE=" (broker restarted during the run)"
+    warn "the Kafka broker was restarted during this run (pid '$k1' -> '$k2'): its figures are marked"
+  fi
 }
 
 # drain: wait (bounded) until the enricher has committed every valid event the service took.
@@ -231,7 +256,8 @@ for c in $SWEEP; do
   step "sweep: wrk -c $c for ${DURATION}s"
   service_run "$c" "$DURATION" "sweep$c"
   echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
-  SWEEP_ROWS+="| $c | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx) | $RUN_CPU |"$'\n'
+  SWEEP_ROWS+="| $c | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx)$RUN_NOTE | $RUN_CPU |"$'\n'
+  echo "$c $RUN_EPS $(field "$RUN_LINE" p99_ms)" >>"$WORK/sweep.dat"
   if ((RUN_EPS > BEST_EPS)); then
     BEST_EPS="$RUN_EPS"
     BEST_C="$c"
@@ -248,6 +274,7 @@ echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
 MAX_EPS="$RUN_EPS"
 MAX_CPU="$RUN_CPU"
 MAX_LINE="$RUN_LINE"
+MAX_NOTE="$RUN_NOTE"
 read -r KDEL_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
   clickstream_kafka_delivery_duration_seconds 0.50)
 read -r KDEL_P99 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
@@ -270,6 +297,8 @@ else
 fi
 
 HALF_RATE="$(calc "$MAX_EPS / 2")"
+if [[ "$HALF_C" == auto ]]; then HALF_C=$((BEST_C / 2 > 16 ? BEST_C / 2 : 16)); fi
+[[ "$HALF_C" =~ ^[1-9][0-9]*$ ]] || die "BENCH_HALF_CONCURRENCY must be a positive integer or auto, got '$HALF_C'"
 step "half load: clickstream-generator --rate $HALF_RATE --concurrency $HALF_C for $((DURATION * 2))s"
 set +e
 HALF_LINE="$("$GEN" "http://127.0.0.1:$HTTP_PORT" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" \
@@ -285,6 +314,24 @@ HALF_FAILED="$(field "$HALF_LINE" failed)"
 RSS_PEAK_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PIPELINE_PID/status")"
 RSS_MB="$(calc "$RSS_PEAK_KB / 1024")"
 stop_pipeline
+
+# ---------------------------------------------------------------- 4. actor counts
+# The service restarted with each validators:producers pair, wrk at the sweep's best concurrency.
+ACTOR_ROWS=""
+for vp in $ACTOR_SWEEP; do
+  [[ "$vp" =~ ^([1-9][0-9]*):([1-9][0-9]*)$ ]] || die "BENCH_ACTOR_SWEEP: '$vp' is not V:P"
+  nv="${BASH_REMATCH[1]}" np="${BASH_REMATCH[2]}"
+  step "actors: --validator.count=$nv --producer.count=$np, wrk -c $BEST_C for ${DURATION}s"
+  PIPELINE_EXTRA_ARGS="$BASE_EXTRA_ARGS --validator.count=$nv --producer.count=$np" \
+    start_pipeline "$PIPE" "$WORK/pipeline.$nv.$np.log" "$(free_port)" "$(free_port)"
+  HTTP_PORT="$PIPELINE_HTTP_PORT"
+  METRICS_URL="http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics"
+  wrk_run "$HTTP_PORT" "$BEST_C" "$WARMUP" >/dev/null
+  service_run "$BEST_C" "$DURATION" "actors$nv.$np"
+  echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
+  ACTOR_ROWS+="| $nv | $np | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx)$RUN_NOTE | $RUN_CPU |"$'\n'
+  stop_pipeline
+done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- results
@@ -302,8 +349,35 @@ MEM_GB="$(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)"
 
 # (computed before the results file is rewritten: it is tracked and would count as a change)
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if ! git diff --quiet HEAD -- . ":(exclude)$RESULTS" 2>/dev/null; then COMMIT+=" (+ local changes)"; fi
+if ! git diff --quiet HEAD -- . ":(exclude)$RESULTS" ":(exclude)$PLOT" 2>/dev/null; then COMMIT+=" (+ local changes)"; fi
 mkdir -p "$(dirname "$RESULTS")"
+# The hand-written part (tuning log, profiles) after the marker survives the rewrite.
+KEPT=""
+if [[ -f "$RESULTS" ]] && grep -qF "$KEEP_MARKER" "$RESULTS"; then
+  KEPT="$(sed -n "/^$KEEP_MARKER\$/,\$p" "$RESULTS")"
+fi
+PLOT_NOTE="(gnuplot missing: no plot written)"
+if command -v gnuplot >/dev/null && [[ -s "$WORK/sweep.dat" ]]; then
+  mkdir -p "$(dirname "$PLOT")"
+  gnuplot <<EOF || warn "gnuplot failed: no plot written"
+set terminal svg size 800,450 dynamic font "sans,12"
+set output "$PLOT"
+set title "clickstream-pipeline: /collect against client concurrency ($STARTED_AT)"
+set xlabel "client connections (wrk)"
+set logscale x 2
+set ylabel "accepted events/s"
+set y2label "p99 latency (ms)"
+set ytics nomirror
+set y2tics
+set yrange [0:*]
+set y2range [0:*]
+set key top left
+set grid
+plot "$WORK/sweep.dat" using 1:2 with linespoints lw 2 pt 7 title "events/s", \\
+     "$WORK/sweep.dat" using 1:3 axes x1y2 with linespoints lw 2 pt 5 title "p99 ms"
+EOF
+  [[ -s "$PLOT" ]] && PLOT_NOTE="![throughput and p99 against concurrency]($PLOT)"
+fi
 {
   cat <<EOF
 # Benchmark results (\`make bench\`)
@@ -332,7 +406,7 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | figure | value | ratio | goal (aim) | |
 |---|---|---|---|---|
 | max throughput, accepted events/s (wrk -c $BEST_C, $((DURATION * 2)) s) | $MAX_EPS | $RATIO of the $BASE_NAME ceiling | 0.6 (0.85) | $G_TP ($G_TP_AIM) |
-| /collect latency at max load p50 / p99 / p99.9 (wrk) | $(field "$MAX_LINE" p50_ms) / $(field "$MAX_LINE" p99_ms) / $(field "$MAX_LINE" p999_ms) ms | | | non-2xx: $(field "$MAX_LINE" non2xx) |
+| /collect latency at max load p50 / p99 / p99.9 (wrk) | $(field "$MAX_LINE" p50_ms) / $(field "$MAX_LINE" p99_ms) / $(field "$MAX_LINE" p999_ms) ms | | | non-2xx: $(field "$MAX_LINE" non2xx)$MAX_NOTE |
 | of which waiting for Kafka: produce to last delivery report per batch, p50 / p99 (service histogram) | $KDEL | | | |
 | service CPU at max load | $MAX_CPU cores | | | |
 | /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
@@ -344,11 +418,22 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | connections | accepted events/s | ratio to $BASE_NAME ceiling | p50 ms | p99 ms | non-2xx | service CPU (cores) |
 |---|---|---|---|---|---|---|
 ${SWEEP_ROWS}
+${PLOT_NOTE}
+
+## Throughput and latency against the number of validator and producer actors (wrk -c $BEST_C, ${DURATION} s each, the service restarted per row)
+
+| validators | producers | accepted events/s | ratio to $BASE_NAME ceiling | p50 ms | p99 ms | non-2xx | service CPU (cores) |
+|---|---|---|---|---|---|---|---|
+${ACTOR_ROWS}
 Command: \`make bench\` (\`scripts/bench.sh\`). Accepted events/s come from the service's own
 \`clickstream_events_valid_total\` over the wall time of each wrk run; latencies are wrk's (max load)
 and the generator's (half load). The client runs on the same 2 cores as the service, Kafka and the
 rest of the platform.
 EOF
+  if [[ -n "$KEPT" ]]; then
+    echo
+    echo "$KEPT"
+  fi
 } >"$RESULTS"
 
 cat "$RESULTS"

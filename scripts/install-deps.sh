@@ -8,7 +8,7 @@ PACKAGES=(
   prometheus-cpp-dev catch2 nlohmann-json3-dev zlib1g-dev libssl-dev libbrotli-dev
   openjdk-17-jdk-headless maven
   kcat prometheus jq curl shellcheck clang-format python3 iproute2 util-linux
-  wrk clang-14 libclang-rt-14-dev
+  wrk gnuplot-nox clang-14 libclang-rt-14-dev
 )
 
 missing=()

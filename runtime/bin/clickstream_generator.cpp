@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "runtime/generator.hpp"
+#include "runtime/listen_backlog.hpp"
 #include "runtime/synthesizer.hpp"
 
 namespace {
@@ -126,6 +127,9 @@ int run_serve_null(const GeneratorOptions& o) {
     stop_signal_thread(sig);
     return 2;
   }
+  // The same listen backlog as the service (runtime/listen_backlog.hpp), so that the ceiling is
+  // measured without dropped SYNs either.
+  clickstream::raise_listen_backlog(static_cast<std::uint16_t>(*o.serve_null_port));
   std::fprintf(stderr, "generator: serve-null listening on 127.0.0.1:%d, %u threads\n",
                *o.serve_null_port, threads);
   svr.listen_after_bind();

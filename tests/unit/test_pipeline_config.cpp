@@ -58,9 +58,9 @@ TEST_CASE("config/clickstream.conf documents every option", "[config]") {
 TEST_CASE("flags override the file", "[config]") {
   pipeline_config cfg{false};
   REQUIRE_FALSE(cfg.parse(
-      caf::actor_system_config::string_list{"--http.port=60001", "--producer.linger-ms=1"},
+      caf::actor_system_config::string_list{"--http.port=60001", "--producer.linger-ms=3"},
       conf_path.c_str()));
   CHECK(cfg.svc.http.port == 60001);
-  CHECK(cfg.svc.producer.linger_ms == 1);
-  CHECK(cfg.svc.http.threads == 32);
+  CHECK(cfg.svc.producer.linger_ms == 3);
+  CHECK(cfg.svc.http.threads == 128);
 }
