@@ -191,6 +191,8 @@ check_ports_free() {
 
 # spawn C CMD...: start CMD detached (own session, stdin closed), stdout+stderr appended to C's log,
 # pid written to C's pid file. setsid without -f execs in place: $! is the process itself.
+# Every other inherited descriptor is closed first: a daemon must not keep a caller's lock (e.g.
+# `flock LOCK scripts/platform.sh up` would otherwise leave LOCK held for the broker's whole life).
 spawn() {
   local c="$1"
   shift
@@ -198,7 +200,13 @@ spawn() {
   logf="$(log_of "$c")"
   mkdir -p "$STATE/$c"
   printf '\n===== %s: starting %s =====\n' "$(date -u +%FT%TZ)" "$c" >>"$logf"
-  nohup setsid "$@" </dev/null >>"$logf" 2>&1 9>&- &
+  (
+    for fd in /proc/self/fd/*; do
+      fd="${fd##*/}"
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec nohup setsid "$@" </dev/null >>"$logf" 2>&1
+  ) &
   echo "$!" >"$(pidfile_of "$c")"
   log "$c: started (pid $!, log $logf)"
 }

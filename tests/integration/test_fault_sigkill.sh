@@ -47,7 +47,7 @@ rc=0
 wait "$gen_pid" || rc=$?
 line="$(cat "$TMP/gen.out")"
 figure "generator (exit $rc, $(elapsed "$t_run") s): $line"
-read -r sent accepted rejected failed <<<"$(sed -E 's/.*sent=([0-9]+) accepted=([0-9]+) rejected=([0-9]+) failed=([0-9]+).*/\1 \2 \3 \4/' <<<"$line")"
+read -r sent accepted rejected failed <<<"$(generator_counts "$line")"
 check "generator: every event answered (failed=0)" 0 "$failed"
 check "generator: sent = accepted + rejected" "$sent" "$((accepted + rejected))"
 

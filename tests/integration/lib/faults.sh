@@ -18,6 +18,9 @@
 #   post_status FILE             status of one POST /collect of FILE to $SERVICE_URL
 #   wait_for SECONDS CMD...      runs CMD every 0.2 s until it succeeds; status 1 on timeout
 #   figure TEXT                  an indented figure line (also collected in $TMP/figures)
+#   ready_poll_start FILE        logs '<epoch s> <status of /health/ready>' every 0.25 s to FILE
+#   ready_window FILE FROM TO    'polls=N statuses=S:N,...' of the polls in [FROM, TO)
+#   generator_counts LINE        'sent accepted rejected failed' of the generator's summary line
 
 ROOT="${CLICKSTREAM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}"
 BUILD="${CLICKSTREAM_BUILD_DIR:-$ROOT/build}"
@@ -149,4 +152,24 @@ for line in open(sys.argv[1]):
         open(sys.argv[2], "w").write("[" + line.strip() + "]")
         break
 PY
+}
+
+ready_poll_start() {
+  local file="$1"
+  : >"$file"
+  (
+    while service_alive; do
+      printf '%s %s\n' "$(now_s)" "$(http_status "$SERVICE_URL/health/ready")" >>"$file"
+      sleep 0.25
+    done
+  ) &
+  bg_track $!
+}
+ready_window() {
+  awk -v a="$2" -v b="$3" '$1 >= a && $1 < b {n++; c[$2]++}
+    END {s = ""; for (k in c) s = s (s == "" ? "" : ",") k ":" c[k]; printf "polls=%d statuses=%s\n", n, (s == "" ? "none" : s)}' "$1"
+}
+
+generator_counts() {
+  sed -E 's/.*sent=([0-9]+) accepted=([0-9]+) rejected=([0-9]+) failed=([0-9]+).*/\1 \2 \3 \4/' <<<"$1"
 }

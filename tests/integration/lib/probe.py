@@ -11,9 +11,9 @@
       format (`<correlation_id> <accepted> <rejected>`). Runs until --stop-file exists, --duration
       seconds have passed, or SIGTERM.
 
-  probe.py summary LOG [--from T] [--to T] [--by-end]
-      One line for the exchanges started in [from, to) (or ended in it, --by-end): count, statuses
-      (status:count), how many 429/503 lacked Retry-After, latency p50/p99/max in ms.
+  probe.py summary LOG [--from T] [--to T]
+      One line for the exchanges that started at or after --from and ended before --to: count,
+      statuses (status:count), how many 429/503 lacked Retry-After, latency p50/p99/max in ms.
 """
 import argparse
 import http.client
@@ -104,8 +104,7 @@ def summary(args):
         if len(f) != 7:
             continue
         t0, t1, status = float(f[0]), float(f[1]), int(f[2])
-        t = t1 if args.by_end else t0
-        if (args.from_ is not None and t < args.from_) or (args.to is not None and t >= args.to):
+        if (args.from_ is not None and t0 < args.from_) or (args.to is not None and t1 >= args.to):
             continue
         statuses[status] = statuses.get(status, 0) + 1
         if status in (429, 503) and f[3] == "-":
@@ -135,7 +134,6 @@ def main():
     s.add_argument("log")
     s.add_argument("--from", dest="from_", type=float)
     s.add_argument("--to", type=float)
-    s.add_argument("--by-end", action="store_true")
     args = ap.parse_args()
     run(args) if args.cmd == "run" else summary(args)
 
