@@ -55,7 +55,7 @@ fi
 t_up=$(now_s)
 platform_restore
 t_back=$(now_s)
-figure "registry down for $(elapsed "$t_down" "$t_up") s; scripts/platform.sh up took $(elapsed "$t_up" "$t_back") s"
+figure "registry down for $(elapsed "$t_down" "$t_up") s after the service start; scripts/platform.sh up took $(elapsed "$t_up" "$t_back") s"
 ready_and_posting() { [[ "$(http_status "$SERVICE_URL/health/ready")" == 200 && "$(post_status "$TMP/one.json")" == 200 ]]; }
 if wait_for 30 ready_and_posting; then
   ok "ready by itself $(elapsed "$t_back") s after the registry was back, POST 200"
@@ -82,7 +82,7 @@ sleep 2
 touch "$TMP/stop"
 wait "$probe_pid" || true
 down="$(python3 "$PROBE" summary "$TMP/probe.log" --from "$t_stop" --to "$t_back")"
-figure "registry down for $(elapsed "$t_down" "$t_up") s while running; probe meanwhile: $down"
+figure "registry unreachable for $(elapsed "$t_stop" "$t_back") s while running (stop to healthy again); probe meanwhile: $down"
 read -r d_n d_st _ <<<"$down"
 if [[ "$d_n" != requests=0 && "$d_st" =~ ^statuses=200:[0-9]+$ ]]; then
   ok "ingestion goes on with the cached schema: every POST 200 ($d_st)"
