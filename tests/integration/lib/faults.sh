@@ -4,7 +4,8 @@
 # It sources scripts/lib/env.sh and lib/service.sh (ok/not_ok/check/finish, service_start/restart...),
 # sets ROOT, BUILD, BIN, GEN, TMP (kept when a check failed), PROBE, ACCOUNTING, and installs an EXIT
 # trap that kills what the test started (bg_track) and brings back a platform component it stopped
-# (platform_stop), so a failing test never leaves the shared platform broken.
+# (platform_stop), so a failing test never leaves the shared platform broken; a test may define
+# fault_cleanup_hook for its own cleanup (called first).
 #
 #   synth FILE N SEED            N synthesized events (2% invalid) dated 2022-02-01..03 (outside the
 #                                real sample's 2022-04-20..05-25 and the other tests' days)
@@ -48,6 +49,7 @@ fault_cleanup() {
   local rc=$? p
   for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   service_kill
+  if declare -F fault_cleanup_hook >/dev/null; then fault_cleanup_hook || true; fi
   if [[ -n "$STOPPED_COMPONENT" ]]; then
     echo "restoring $STOPPED_COMPONENT (scripts/platform.sh up)"
     "$PLATFORM" up >"$TMP/restore.out" 2>&1 || tail -n 20 "$TMP/restore.out"
