@@ -47,8 +47,8 @@ rc=0
 wait "$gen_pid" || rc=$?
 line="$(cat "$TMP/gen.out")"
 figure "generator (exit $rc, $(elapsed "$t_run") s): $line"
-read -r sent accepted rejected failed <<<"$(generator_counts "$line")"
-check "generator: every event answered (failed=0)" 0 "$failed"
+read -r sent accepted rejected gen_failed <<<"$(generator_counts "$line")"
+check "generator: every event answered (failed=0)" 0 "$gen_failed"
 check "generator: sent = accepted + rejected" "$sent" "$((accepted + rejected))"
 
 if out="$(python3 "$ACCOUNTING" --before "$TMP/before.json" --answers "$TMP/answers.txt" --latest --wait 120)"; then

@@ -14,6 +14,10 @@
   probe.py summary LOG [--from T] [--to T]
       One line for the exchanges that started at or after --from and ended before --to: count,
       statuses (status:count), how many 429/503 lacked Retry-After, latency p50/p99/max in ms.
+
+  probe.py recovery LOG --after T --max-ms X
+      Seconds from T until the end of the last exchange started after T that was not a 200 within X ms
+      (0 when none), and how many good exchanges came after it: `recovery_s=S good_after=N`.
 """
 import argparse
 import http.client
@@ -116,6 +120,21 @@ def summary(args):
           f"p50_ms={pct(lat, 0.5):.1f} p99_ms={pct(lat, 0.99):.1f} max_ms={max(lat, default=0):.1f}")
 
 
+def recovery(args):
+    last_bad, rows = None, []
+    for line in open(args.log):
+        f = line.split()
+        if len(f) != 7 or float(f[0]) < args.after:
+            continue
+        t0, t1, status = float(f[0]), float(f[1]), int(f[2])
+        rows.append((t0, t1, status))
+        if status != 200 or (t1 - t0) * 1000 > args.max_ms:
+            last_bad = t1 if last_bad is None else max(last_bad, t1)
+    rec = 0.0 if last_bad is None else last_bad - args.after
+    good_after = sum(1 for t0, _, _ in rows if last_bad is None or t0 > last_bad)
+    print(f"recovery_s={rec:.1f} good_after={good_after}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -134,8 +153,12 @@ def main():
     s.add_argument("log")
     s.add_argument("--from", dest="from_", type=float)
     s.add_argument("--to", type=float)
+    c = sub.add_parser("recovery")
+    c.add_argument("log")
+    c.add_argument("--after", type=float, required=True)
+    c.add_argument("--max-ms", type=float, required=True)
     args = ap.parse_args()
-    run(args) if args.cmd == "run" else summary(args)
+    {"run": run, "summary": summary, "recovery": recovery}[args.cmd](args)
 
 
 if __name__ == "__main__":
