@@ -3,8 +3,8 @@
 # paced load (retrying 429/503 as told by Retry-After) and a probe client posts a one-event batch every
 # 0.1 s without retrying, logging every status; a poller logs /health/ready every 0.25 s. The broker
 # is stopped (scripts/platform.sh stop kafka) for FAULT_BROKER_DOWN_S seconds, then brought back with
-# scripts/platform.sh up. Checks: while it is down /collect never answers 200 and every 503 has
-# Retry-After, readiness turns non-200 and stays so; the service's RSS stays under 200 MB; after the
+# scripts/platform.sh up. Checks: while it is down /collect never answers 200 (the probe's log, and the
+# service's own count of 200 answers for every client) and every 503 has Retry-After, readiness turns non-200 and stays so; the service's RSS stays under 200 MB; after the
 # broker is back the service recovers by itself within 30 s (readiness 200 and a POST answered 200);
 # every acknowledged event is in Kafka and in latest exactly once.
 # DISRUPTIVE: it stops the shared broker (and restores it, also when it fails). Run it alone.
@@ -36,6 +36,7 @@ sleep 4
 t_stop=$(now_s)
 platform_stop kafka
 t_down=$(now_s)
+ok200_down="$(metric 'clickstream_http_requests_total{code="200",route="/collect"}')"
 figure "broker stopped in $(elapsed "$t_stop" "$t_down") s (scripts/platform.sh stop kafka)"
 not_ready() { [[ "$(http_status "$SERVICE_URL/health/ready")" != 200 ]]; }
 if wait_for 15 not_ready; then
@@ -46,6 +47,7 @@ else
   not_ok "readiness non-200 within 15 s of the broker stop"
 fi
 sleep "$(python3 -c "import sys; print(max(0.0, $DOWN_S - float(sys.argv[1])))" "$(elapsed "$t_down")")"
+ok200_up="$(metric 'clickstream_http_requests_total{code="200",route="/collect"}')"
 t_up=$(now_s)
 platform_restore
 t_back=$(now_s)
@@ -81,6 +83,8 @@ read -r d_n d_st d_nora _ <<<"$down"
 if [[ "$d_st" =~ (^|[:,=])200: ]]; then not_ok "no 200 while the broker is down ($d_st)"; else ok "no 200 while the broker is down ($d_st)"; fi
 [[ "$d_st" == *503:* ]] || not_ok "503 answers while the broker is down ($d_st)"
 check "every 429/503 while down carries Retry-After" no_retry_after=0 "$d_nora"
+figure "service's count of 200 answers to /collect: $ok200_down when the broker was gone, $ok200_up just before it was back"
+check "no 200 to any client (generator included) while the broker is down" "$ok200_down" "$ok200_up"
 figure "probe over the whole run: $(python3 "$PROBE" summary "$TMP/probe.log")"
 figure "probe after recovery: $(python3 "$PROBE" summary "$TMP/probe.log" --from "$t_rec")"
 ready_down="$(ready_window "$TMP/ready.log" "$t_not_ready" "$t_up")"
