@@ -16,8 +16,9 @@
       statuses (status:count), how many 429/503 lacked Retry-After, latency p50/p99/max in ms.
 
   probe.py recovery LOG --after T --max-ms X
-      Seconds from T until the end of the last exchange started after T that was not a 200 within X ms
-      (0 when none), and how many good exchanges came after it: `recovery_s=S good_after=N`.
+      Seconds from T (in whole seconds) to the first 1-s window from which on every answer is 200 and
+      the median latency is within X ms (that window's and all later ones'), and how many answers came
+      from there on: `recovery_s=S good_after=N` (S=inf when never).
 """
 import argparse
 import http.client
@@ -121,18 +122,25 @@ def summary(args):
 
 
 def recovery(args):
-    last_bad, rows = None, []
+    rows = []
     for line in open(args.log):
         f = line.split()
-        if len(f) != 7 or float(f[0]) < args.after:
-            continue
-        t0, t1, status = float(f[0]), float(f[1]), int(f[2])
-        rows.append((t0, t1, status))
-        if status != 200 or (t1 - t0) * 1000 > args.max_ms:
-            last_bad = t1 if last_bad is None else max(last_bad, t1)
-    rec = 0.0 if last_bad is None else last_bad - args.after
-    good_after = sum(1 for t0, _, _ in rows if last_bad is None or t0 > last_bad)
-    print(f"recovery_s={rec:.1f} good_after={good_after}")
+        if len(f) == 7 and float(f[0]) >= args.after:
+            rows.append((float(f[0]), (float(f[1]) - float(f[0])) * 1000, int(f[2])))
+    rows.sort()
+    # The first 1-s window from which on every answer is 200 and the median latency (of that window
+    # and of everything after it) is within max-ms: single slow answers (a busy machine) do not count,
+    # a client that is still refused or slow for seconds does.
+    t = args.after
+    while rows and t <= rows[-1][0]:
+        rest = [r for r in rows if r[0] >= t]
+        window = [r for r in rest if r[0] < t + 1]
+        if window and all(r[2] == 200 for r in rest) and pct([r[1] for r in window], 0.5) <= args.max_ms \
+                and pct([r[1] for r in rest], 0.5) <= args.max_ms:
+            print(f"recovery_s={t - args.after:.1f} good_after={len(rest)}")
+            return
+        t += 1
+    print(f"recovery_s=inf good_after=0")
 
 
 def main():
