@@ -5,13 +5,14 @@ ASAN_DIR ?= build-asan
 JOBS ?= $(shell nproc)
 
 .PHONY: all build build-asan deps connect-plugin up down status env clean-state stop-kafka \
-        topics schemas connectors test test-unit test-integration demo bench package format lint clean help
+        topics schemas connectors test test-unit test-integration test-faults demo bench package format lint clean help
 
 all: build
 
 help:
 	@echo "make build        Release build: build/clickstream-pipeline, build/clickstream-generator"
 	@echo "make test         unit tests + integration and end-to-end tests against the real platform"
+	@echo "make test-faults  only the fault-injection tests (they stop platform parts; ~5 min)"
 	@echo "make demo         the whole pipeline on the real sample (or a synthesized dataset), with a report"
 	@echo "make up|down|status|env|clean-state|stop-kafka   the local platform"
 	@echo "make bench        benchmarks against ceilings measured in the same run"
@@ -69,6 +70,9 @@ test-unit:
 
 test-integration:
 	@scripts/test.sh integration
+
+test-faults:
+	@scripts/test.sh faults
 
 demo:
 	@scripts/demo.sh

@@ -163,6 +163,18 @@ void enricher::on_rebalance(int err, void* partitions) {
   }
 }
 
+consumer_error_action classify_consumer_error(int err) {
+  switch (static_cast<rd_kafka_resp_err_t>(err)) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+    case RD_KAFKA_RESP_ERR__PARTITION_EOF:
+      return consumer_error_action::ignore;
+    case RD_KAFKA_RESP_ERR__FATAL:
+      return consumer_error_action::recreate;
+    default:
+      return consumer_error_action::report;
+  }
+}
+
 void enricher::drop_batch() {
   for (auto* m : batch_) rd_kafka_message_destroy(m);
   batch_.clear();
@@ -185,10 +197,17 @@ std::size_t enricher::collect_batch() {
       continue;
     }
     if (msg->err) {
-      if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && observer_) {
-        observer_->on_error("consumer", rd_kafka_message_errstr(msg));
-      }
+      const auto action = classify_consumer_error(msg->err);
+      std::string what = rd_kafka_message_errstr(msg);
       rd_kafka_message_destroy(msg);
+      if (action == consumer_error_action::recreate) {
+        char reason[512] = {};
+        rd_kafka_fatal_error(consumer_, reason, sizeof reason);
+        fatal("consumer fatal error: " + what +
+              (reason[0] ? std::string(" (") + reason + ")" : ""));
+      }
+      if (action == consumer_error_action::report && observer_)
+        observer_->on_error("consumer", what);
       continue;
     }
     batch_.push_back(msg);

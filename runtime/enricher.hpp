@@ -79,6 +79,14 @@ class enricher_fatal : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What the loop does with an error event from rd_kafka_consumer_poll (err: an rd_kafka_resp_err_t).
+// End of partition is ignored; a fatal error (RD_KAFKA_RESP_ERR__FATAL) leaves the consumer
+// unusable for ever (seen after a broker restart: "Static consumer fenced by other consumer with
+// same group.instance.id"), so the loop is recreated; anything else is reported and polled past
+// (librdkafka recovers from it by itself).
+enum class consumer_error_action { ignore, report, recreate };
+consumer_error_action classify_consumer_error(int err);
+
 class enricher {
  public:
   enricher(enricher_settings settings, writer_schema_source& schemas,

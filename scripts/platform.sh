@@ -7,7 +7,7 @@
 #   seaweedfs   SeaweedFS S3 API (the data lake)          9000 (master 9333, volume 9340, filer 8888)
 #   prometheus  Prometheus (Debian package)               9090
 #
-# usage: scripts/platform.sh up|down|status|env|clean-state|stop-kafka|restart <component>|logs <component>
+# usage: scripts/platform.sh up|down|status|env|clean-state|stop-kafka|stop <component>|restart <component>|logs <component>
 #
 # Versions and ports: platform/versions.env. Downloads and builds are cached in
 # ${CLICKSTREAM_HOME:-$HOME/.cache/clickstream}; data, logs and pid files live in
@@ -53,6 +53,7 @@ usage: scripts/platform.sh COMMAND
   env                print 'export VAR=value' lines: eval "\$(scripts/platform.sh env)"
   clean-state        stop everything and wipe the data (\$CLICKSTREAM_HOME/state); caches are kept
   stop-kafka         stop only the Kafka broker ('up' brings it back)
+  stop COMPONENT     stop one component (${COMPONENTS[*]}); 'up' brings it back
   restart COMPONENT  stop and start one component (${COMPONENTS[*]})
   logs COMPONENT     print the log path of a component
 
@@ -190,6 +191,8 @@ check_ports_free() {
 
 # spawn C CMD...: start CMD detached (own session, stdin closed), stdout+stderr appended to C's log,
 # pid written to C's pid file. setsid without -f execs in place: $! is the process itself.
+# Every other inherited descriptor is closed first: a daemon must not keep a caller's lock (e.g.
+# `flock LOCK scripts/platform.sh up` would otherwise leave LOCK held for the broker's whole life).
 spawn() {
   local c="$1"
   shift
@@ -197,7 +200,13 @@ spawn() {
   logf="$(log_of "$c")"
   mkdir -p "$STATE/$c"
   printf '\n===== %s: starting %s =====\n' "$(date -u +%FT%TZ)" "$c" >>"$logf"
-  nohup setsid "$@" </dev/null >>"$logf" 2>&1 9>&- &
+  (
+    for fd in /proc/self/fd/*; do
+      fd="${fd##*/}"
+      if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+    done
+    exec nohup setsid "$@" </dev/null >>"$logf" 2>&1
+  ) &
   echo "$!" >"$(pidfile_of "$c")"
   log "$c: started (pid $!, log $logf)"
 }
@@ -632,6 +641,12 @@ main() {
     stop-kafka)
       with_lock
       stop_component kafka
+      ;;
+    stop)
+      [[ -n "${2:-}" ]] || die "usage: scripts/platform.sh stop COMPONENT (${COMPONENTS[*]})"
+      port_of "$2" >/dev/null
+      with_lock
+      stop_component "$2"
       ;;
     restart) cmd_restart "${2:-}" ;;
     logs)

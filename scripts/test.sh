@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: unit tests, then integration and end-to-end tests against the real local platform.
-#   scripts/test.sh all|unit|integration
+#   scripts/test.sh all|unit|integration|faults   (faults: only the fault-injection tests, label "fault")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +21,7 @@ run_unit() {
   fi
 }
 
-run_integration() {
+prepare_platform() {
   step "platform up"
   scripts/platform.sh up
   eval "$(scripts/platform.sh env)"
@@ -29,16 +29,30 @@ run_integration() {
   scripts/create-topics.sh
   scripts/register-schemas.sh
   if [[ -x scripts/create-connectors.sh ]]; then scripts/create-connectors.sh; fi
-  step "integration and end-to-end tests"
+}
+
+run_integration() {
+  prepare_platform
+  step "integration and end-to-end tests (fault injection included)"
   # The platform shares two cores with the tests: a test that fails is run once more, and ctest's
   # summary says so; a test that fails twice fails the run.
   ctest --test-dir "$BUILD_DIR" -L integration --output-on-failure --repeat until-pass:2
+}
+
+run_faults() {
+  step "build (Release)"
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD_DIR" -j "$(nproc)"
+  prepare_platform
+  step "fault-injection tests"
+  ctest --test-dir "$BUILD_DIR" -L fault --output-on-failure --repeat until-pass:2
 }
 
 case "$what" in
   unit) run_unit ;;
   integration) run_integration ;;
   all) run_unit; run_integration ;;
-  *) echo "usage: $0 all|unit|integration" >&2; exit 2 ;;
+  faults) run_faults ;;
+  *) echo "usage: $0 all|unit|integration|faults" >&2; exit 2 ;;
 esac
 step "all tests passed"

@@ -46,21 +46,7 @@ else
   finish
 fi
 
-# RECORDS framed events with ids 0..RECORDS-1, in CHUNKS files produced about 0.4 s apart.
-python3 - "$TMP" "$RECORDS" "$CHUNKS" "$RUN_ID" <<'PY'
-import json, os, struct, sys
-tmp, n, chunks, run = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-per = (n + chunks - 1) // chunks
-for c in range(chunks):
-    recs = []
-    for i in range(c * per, min(n, (c + 1) * per)):
-        ev = {"id": i, "run": run, "type": "page_view", "event": {"user-agent": "Mozilla/5.0",
-              "ip": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}", "customer-id": i % 997,
-              "timestamp": "2022-04-28T07:38:46.290271", "page": f"/product/{i % 5000}"}}
-        recs.append(f"visitor-{i % 101}".encode() + b"\x1f" + b"\x00" + struct.pack(">I", 1) + json.dumps(ev).encode())
-    with open(os.path.join(tmp, f"chunk-{c:03d}.bin"), "wb") as f:
-        f.write(b"\x1e".join(recs))
-PY
+write_chunks "$TMP" "$RECORDS" "$CHUNKS" "$RUN_ID"
 
 (
   for f in "$TMP"/chunk-*.bin; do
@@ -121,33 +107,8 @@ wait "$producer_pid"
 producer_pid=""
 
 # Every id exactly once: wait until all ids are there, then until the count is stable, then compare.
-count_ids() {
-  python3 "$LAKE" lines "$PREFIX/" | python3 -c '
-import collections, json, sys
-ids = collections.Counter()
-bad = 0
-for row in sys.stdin:
-    try:
-        ids[json.loads(json.loads(row)["line"])["id"]] += 1
-    except (ValueError, KeyError, TypeError):
-        bad += 1
-n = int(sys.argv[1])
-missing = sum(1 for i in range(n) if ids[i] == 0)
-dups = sum(c - 1 for c in ids.values() if c > 1)
-print(sum(ids.values()) + bad, len(ids), missing, dups, bad)' "$RECORDS"
-}
-deadline=$((SECONDS + DEADLINE_S))
-stable=0
-last=""
-while ((SECONDS < deadline)); do
-  read -r lines distinct missing dups bad <<<"$(count_ids)"
-  if ((missing == 0)); then
-    if [[ "$lines" == "$last" ]]; then stable=$((stable + 1)); else stable=0; fi
-    ((stable >= 4)) && break
-  fi
-  last="$lines"
-  sleep 2
-done
+wait_lake_complete "$PREFIX" "$RECORDS" "$DEADLINE_S" || true
+lines=$LAKE_LINES distinct=$LAKE_DISTINCT missing=$LAKE_MISSING dups=$LAKE_DUPS bad=$LAKE_BAD
 printf '     | %s records produced; %s lines in the bucket, %s distinct ids, %s missing, %s duplicates, %s unparsable\n' \
   "$RECORDS" "$lines" "$distinct" "$missing" "$dups" "$bad"
 objects="$(python3 "$LAKE" list "$PREFIX/" | grep -c . || true)"

@@ -250,3 +250,19 @@ TEST_CASE("enricher + unique users on the mock cluster", "[enricher][kafka]") {
 
   rd_kafka_destroy(admin);
 }
+
+TEST_CASE("enricher: a fatal consumer error recreates the loop, others are polled past",
+          "[enricher]") {
+  using clickstream::classify_consumer_error;
+  using clickstream::consumer_error_action;
+  CHECK(classify_consumer_error(RD_KAFKA_RESP_ERR__PARTITION_EOF) == consumer_error_action::ignore);
+  CHECK(classify_consumer_error(RD_KAFKA_RESP_ERR_NO_ERROR) == consumer_error_action::ignore);
+  // librdkafka reports "Static consumer fenced by other consumer with same group.instance.id" (seen
+  // after a broker restart) as __FATAL: that consumer never works again.
+  CHECK(classify_consumer_error(RD_KAFKA_RESP_ERR__FATAL) == consumer_error_action::recreate);
+  CHECK(classify_consumer_error(RD_KAFKA_RESP_ERR__TRANSPORT) == consumer_error_action::report);
+  CHECK(classify_consumer_error(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) ==
+        consumer_error_action::report);
+  CHECK(classify_consumer_error(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) ==
+        consumer_error_action::report);
+}

@@ -11,20 +11,8 @@ LAKE="$ROOT/tests/integration/lib/lake.py"
 ARCHIVE_CONFIG="$ROOT/config/connectors/clickstream-archive.json"
 SINK_CLASS=io.clickstream.connect.s3.S3SinkConnector
 
-passed=0
-failed=0
-ok() {
-  passed=$((passed + 1))
-  printf 'ok   %s\n' "$*"
-}
-not_ok() {
-  failed=$((failed + 1))
-  printf 'FAIL %s\n' "$*"
-}
-finish() {
-  printf '%s: %d passed, %d failed\n' "${0##*/}" "$passed" "$failed"
-  ((failed == 0))
-}
+# shellcheck source=tests/integration/lib/checks.sh
+source "$ROOT/tests/integration/lib/checks.sh"
 
 # require_platform: Connect and the object store answer, and the sink plugin is installed.
 require_platform() {
@@ -82,4 +70,61 @@ delete_connector() {
 connect_pid() {
   local f="$CLICKSTREAM_HOME/state/connect/connect.pid"
   [[ -f "$f" ]] && cat "$f"
+}
+
+# write_chunks DIR RECORDS CHUNKS RUN_ID: RECORDS framed page_view events with ids 0..RECORDS-1, key and
+# value separated by 0x1f, records by 0x1e (the format of produce), in DIR/chunk-NNN.bin.
+write_chunks() {
+  python3 - "$@" <<'PY'
+import json, os, struct, sys
+tmp, n, chunks, run = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+per = (n + chunks - 1) // chunks
+for c in range(chunks):
+    recs = []
+    for i in range(c * per, min(n, (c + 1) * per)):
+        ev = {"id": i, "run": run, "type": "page_view", "event": {"user-agent": "Mozilla/5.0",
+              "ip": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}", "customer-id": i % 997,
+              "timestamp": "2022-04-28T07:38:46.290271", "page": f"/product/{i % 5000}"}}
+        recs.append(f"visitor-{i % 101}".encode() + b"\x1f" + b"\x00" + struct.pack(">I", 1) + json.dumps(ev).encode())
+    with open(os.path.join(tmp, f"chunk-{c:03d}.bin"), "wb") as f:
+        f.write(b"\x1e".join(recs))
+PY
+}
+
+# lake_count_ids PREFIX RECORDS: 'lines distinct missing duplicates unparsable' of the ids 0..RECORDS-1
+# in the objects under PREFIX.
+lake_count_ids() {
+  python3 "$LAKE" lines "$1/" | python3 -c '
+import collections, json, sys
+ids = collections.Counter()
+bad = 0
+for row in sys.stdin:
+    try:
+        ids[json.loads(json.loads(row)["line"])["id"]] += 1
+    except (ValueError, KeyError, TypeError):
+        bad += 1
+n = int(sys.argv[1])
+missing = sum(1 for i in range(n) if ids[i] == 0)
+dups = sum(c - 1 for c in ids.values() if c > 1)
+print(sum(ids.values()) + bad, len(ids), missing, dups, bad)' "$2"
+}
+
+# wait_lake_complete PREFIX RECORDS DEADLINE_S: waits until no id is missing and the line count is
+# stable over 4 polls (2 s apart); leaves the last counts in LAKE_LINES LAKE_DISTINCT LAKE_MISSING
+# LAKE_DUPS LAKE_BAD.
+# shellcheck disable=SC2034 # read by the tests
+LAKE_LINES=0 LAKE_DISTINCT=0 LAKE_MISSING=0 LAKE_DUPS=0 LAKE_BAD=0
+# shellcheck disable=SC2034
+wait_lake_complete() {
+  local deadline=$((SECONDS + $3)) stable=0 last=""
+  while ((SECONDS < deadline)); do
+    read -r LAKE_LINES LAKE_DISTINCT LAKE_MISSING LAKE_DUPS LAKE_BAD <<<"$(lake_count_ids "$1" "$2")"
+    if ((LAKE_MISSING == 0)); then
+      if [[ "$LAKE_LINES" == "$last" ]]; then stable=$((stable + 1)); else stable=0; fi
+      ((stable >= 4)) && return 0
+    fi
+    last="$LAKE_LINES"
+    sleep 2
+  done
+  return 1
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ok/FAIL reporting and free ports for the integration tests. Sourced; sets passed=0 failed=0.
-#   check DESCRIPTION EXPECTED ACTUAL
+#   check DESCRIPTION EXPECTED ACTUAL; finish (summary line, status 1 on a failure)
 
 passed=0
 failed=0
@@ -18,4 +18,9 @@ check() { # check DESCRIPTION EXPECTED ACTUAL
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+finish() { # the summary line; status 1 when a check failed
+  printf '%s: %d passed, %d failed\n' "${0##*/}" "$passed" "$failed"
+  ((failed == 0))
 }

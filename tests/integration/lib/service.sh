@@ -5,6 +5,7 @@
 #   service_start NAME [extra flags...]     # sets SERVICE_PID, SERVICE_URL, METRICS_URL, SERVICE_LOG
 #   service_wait_ready || die ...
 #   service_stop                            # SIGTERM, exit code in SERVICE_RC
+#   service_restart                         # the same binary, ports and flags again (after a kill)
 # A cleanup trap should call service_kill (SIGKILL if still running).
 # ok/not_ok/check/free_port come from lib/checks.sh.
 
@@ -16,6 +17,8 @@ SERVICE_URL=""
 METRICS_URL=""
 SERVICE_LOG=""
 HTTP_PORT=""
+METRICS_PORT=""
+SERVICE_ARGS=()
 
 # service_start NAME [flags...]: starts $BIN on free HTTP and metrics ports (bound to 127.0.0.1),
 # log in $TMP/NAME.log.
@@ -23,14 +26,26 @@ service_start() {
   local name="$1"
   shift
   HTTP_PORT="$(free_port)"
-  local metrics_port
-  metrics_port="$(free_port)"
+  METRICS_PORT="$(free_port)"
   SERVICE_URL="http://127.0.0.1:$HTTP_PORT"
-  METRICS_URL="http://127.0.0.1:$metrics_port/metrics"
+  METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
   SERVICE_LOG="$TMP/$name.log"
+  SERVICE_ARGS=("$@")
+  service_spawn
+}
+
+service_spawn() {
   "$BIN" --http.bind=127.0.0.1 --http.port="$HTTP_PORT" --metrics.bind=127.0.0.1 \
-    --metrics.port="$metrics_port" "$@" >"$SERVICE_LOG" 2>&1 &
+    --metrics.port="$METRICS_PORT" "${SERVICE_ARGS[@]}" >>"$SERVICE_LOG" 2>&1 &
   SERVICE_PID=$!
+}
+
+# service_restart: starts the service again on the same ports with the same flags (its log is
+# appended to), e.g. after service_kill; clients keep their URL.
+service_restart() {
+  service_kill
+  if [[ -n "$SERVICE_PID" ]]; then wait "$SERVICE_PID" 2>/dev/null || true; fi
+  service_spawn
 }
 
 # service_wait_ready [TRIES]: waits (0.2 s per try, default 150) for /health/ready to answer 200.
