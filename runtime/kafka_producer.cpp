@@ -81,7 +81,18 @@ rd_kafka_resp_err_t kafka_producer::produce(int topic, std::string_view key, std
   return err;
 }
 
-void kafka_producer::dr_msg_cb(rd_kafka_t*, const rd_kafka_message_t* msg, void*) {
+namespace {
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void kafka_producer::dr_msg_cb(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR && opaque != nullptr)
+    static_cast<kafka_producer*>(opaque)->last_ack_ns_.store(steady_now_ns(),
+                                                             std::memory_order_relaxed);
   if (auto* handler = static_cast<delivery_handler*>(msg->_private); handler != nullptr)
     handler->on_delivery(msg->err, msg->rkt != nullptr ? rd_kafka_topic_name(msg->rkt) : "");
 }
@@ -113,10 +124,14 @@ std::string kafka_producer::unreachable_reason() const {
 
 bool kafka_producer::probe(std::chrono::milliseconds timeout) {
   std::string why;
+  const auto start_ns = steady_now_ns();
   for (std::size_t i = 0; i < topics_.size() && why.empty(); ++i) {
     const rd_kafka_metadata_t* md = nullptr;
     auto err = rd_kafka_metadata(rk_, 0, topics_[i], &md, static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+        probe_timed_out_but_acked(err, start_ns, last_ack_ns_.load(std::memory_order_relaxed))) {
+      // busy, not gone: this topic's metadata stays unknown for this round
+    } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       why = "metadata request failed: " + std::string{rd_kafka_err2str(err)};
     } else if (md->broker_cnt == 0) {
       why = "no broker in metadata";

@@ -43,6 +43,15 @@ struct record_header {
   std::string_view value;
 };
 
+/// The probe's verdict on a metadata request that failed with `err`: true when it only timed out
+/// and a record was acknowledged after the probe started, i.e. the brokers answer and only the
+/// machine is too busy for the probe's deadline. Under a flood that fills every core a 2 s
+/// metadata request can time out while deliveries go on, and readiness must not flap then.
+inline bool probe_timed_out_but_acked(rd_kafka_resp_err_t err, std::int64_t probe_start_ns,
+                                      std::int64_t last_ack_ns) {
+  return err == RD_KAFKA_RESP_ERR__TIMED_OUT && last_ack_ns >= probe_start_ns;
+}
+
 class kafka_producer {
  public:
   using property_list = std::vector<std::pair<std::string, std::string>>;
@@ -69,7 +78,9 @@ class kafka_producer {
                               const record_header* headers, std::size_t header_count,
                               delivery_handler* handler);
 
-  /// True when the last probe reached a broker and every topic exists.
+  /// True when the last probe reached a broker and every topic exists. A probe whose metadata
+  /// request timed out while records were being acknowledged (a busy machine, not a lost broker)
+  /// counts as reached: see probe_timed_out_but_acked().
   bool reachable() const { return reachable_.load(std::memory_order_acquire); }
   std::string unreachable_reason() const;
   /// Runs one probe now (blocking up to `timeout`); updates reachable().
@@ -99,6 +110,8 @@ class kafka_producer {
   std::chrono::milliseconds probe_interval_{2000};
   log_fn log_;
   std::atomic<bool> reachable_{false};
+  /// steady_clock time (ns since its epoch) of the last record the brokers acknowledged.
+  std::atomic<std::int64_t> last_ack_ns_{0};
   mutable std::mutex reason_mtx_;
   std::string reason_ = "not probed yet";
   std::atomic<bool> running_{false};

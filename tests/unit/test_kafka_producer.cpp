@@ -136,3 +136,16 @@ TEST_CASE("unknown topic index is refused without a report", "[kafka]") {
   CHECK(p->produce(7, "", "x", nullptr, 0, nullptr) == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC);
   p->stop();
 }
+
+TEST_CASE("a probe that timed out while records were acknowledged keeps Kafka reachable",
+          "[kafka]") {
+  // An ack after the probe started: the brokers answer, only the machine is busy.
+  CHECK(probe_timed_out_but_acked(RD_KAFKA_RESP_ERR__TIMED_OUT, 1000, 1500));
+  CHECK(probe_timed_out_but_acked(RD_KAFKA_RESP_ERR__TIMED_OUT, 1000, 1000));
+  // The last ack is older than the probe: a broker that stopped answering.
+  CHECK_FALSE(probe_timed_out_but_acked(RD_KAFKA_RESP_ERR__TIMED_OUT, 1000, 999));
+  CHECK_FALSE(probe_timed_out_but_acked(RD_KAFKA_RESP_ERR__TIMED_OUT, 1000, 0));
+  // Any other error is never excused, acks or not.
+  CHECK_FALSE(probe_timed_out_but_acked(RD_KAFKA_RESP_ERR__TRANSPORT, 1000, 1500));
+  CHECK_FALSE(probe_timed_out_but_acked(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, 1000, 1500));
+}
