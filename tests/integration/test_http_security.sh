@@ -113,5 +113,59 @@ done
 service_stop
 check "SIGTERM: exit 0" 0 "$SERVICE_RC"
 
+# -- HTTPS -----------------------------------------------------------------------------------------
+need_cmd openssl
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+  -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+  -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1 || die "openssl cannot make a certificate"
+service_start tls --http.tls-cert-file="$TMP/cert.pem" --http.tls-key-file="$TMP/key.pem"
+TLS_URL="https://127.0.0.1:$HTTP_PORT"
+ready=""
+for _ in $(seq 1 150); do
+  if curl -fsS --cacert "$TMP/cert.pem" -o /dev/null "$TLS_URL/health/ready" 2>/dev/null; then
+    ready=yes
+    break
+  fi
+  service_alive || break
+  sleep 0.2
+done
+check "HTTPS service ready (curl --cacert the self-signed certificate)" yes "$ready"
+code="$(curl -sS --cacert "$TMP/cert.pem" -o "$TMP/body" -w '%{http_code}' -X POST \
+  -H 'Content-Type: application/json' --data-binary "$valid" "$TLS_URL/collect" || true)"
+check "POST /collect over HTTPS: 200" 200 "$code"
+check "  ... one event accepted" 1 \
+  "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accepted"])' "$TMP/body" 2>/dev/null || echo ?)"
+code="$(curl -sS --cacert "$TMP/cert.pem" -o /dev/null -o /dev/null -o /dev/null \
+  -w '%{http_code}:%{num_connects} ' "$TLS_URL/ping" "$TLS_URL/ping" "$TLS_URL/ping" || true)"
+check "three GET /ping on one kept-alive TLS connection (status:new connections)" \
+  "200:1 200:0 200:0 " "$code"
+code="$(curl -sS -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/ping" 2>/dev/null || true)"
+check "plain HTTP on the HTTPS port gets no HTTP answer" 000 "${code:-000}"
+# A silent TLS client (no ClientHello) is dropped within first-byte + head timeouts (2 s + 5 s).
+start_s="$(date +%s)"
+python3 - "$HTTP_PORT" <<'PY' || true
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.send(b"\x16\x03\x01")  # the start of a TLS record, then silence
+s.settimeout(20)
+try:
+    s.recv(1)
+except OSError:
+    pass
+PY
+took=$(($(date +%s) - start_s))
+if ((took <= 9)); then ok "a stalled TLS handshake is closed after ${took}s"; else not_ok "a stalled TLS handshake held ${took}s"; fi
+v="$(metric clickstream_http_connections_timed_out_total || true)"
+if [[ -n "$v" ]] && ((${v%.*} >= 1)); then ok "  ... counted in clickstream_http_connections_timed_out_total ($v)"; else not_ok "  ... timed_out_total is '$v'"; fi
+service_stop
+check "HTTPS service: SIGTERM exit 0" 0 "$SERVICE_RC"
+
+service_start badtls --http.tls-cert-file="$TMP/missing.pem" --http.tls-key-file="$TMP/key.pem"
+rc=0
+wait "$SERVICE_PID" || rc=$?
+SERVICE_PID=""
+check "missing certificate file: exit 2" 2 "$rc"
+if grep -q "cannot serve HTTPS" "$SERVICE_LOG"; then ok "  ... with a clear message"; else not_ok "  ... no message: $(tail -3 "$SERVICE_LOG")"; fi
+
 printf '\n%d passed, %d failed\n' "$passed" "$failed"
 ((failed == 0))
