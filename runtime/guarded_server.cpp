@@ -122,14 +122,18 @@ class plain_io {
   explicit plain_io(socket_t sock) : sock_(sock) {}
   int readable(std::int64_t timeout_ms) const { return wait_for(sock_, POLLIN, timeout_ms); }
   ssize_t recv(char* buf, std::size_t n, std::int64_t timeout_ms, bool& timed_out) {
-    if (wait_for(sock_, POLLIN, timeout_ms) <= 0) {
-      timed_out = true;
-      return -1;
-    }
+    // Data already there (the usual case after wait_request's poll, or a body behind its head):
+    // one syscall; else wait for it.
+    const auto until = clock_type::now() + std::chrono::milliseconds{timeout_ms};
     for (;;) {
-      const ssize_t r = ::recv(sock_, buf, n, 0);
-      if (r < 0 && errno == EINTR) continue;
-      return r;
+      const ssize_t r = ::recv(sock_, buf, n, MSG_DONTWAIT);
+      if (r >= 0) return r;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      if (wait_for(sock_, POLLIN, ms_until(until)) <= 0) {
+        timed_out = true;
+        return -1;
+      }
     }
   }
   ssize_t send(const char* ptr, std::size_t n, std::int64_t timeout_ms) {
