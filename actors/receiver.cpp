@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -169,6 +170,9 @@ void other_method(const httplib::Request& req, httplib::Response& res,
     write_answer(res, json_error(404, "not_found", "no such path: " + req.path.substr(0, 200)));
 }
 
+/// TCP_DEFER_ACCEPT of the collector's listening socket (seconds).
+constexpr std::int64_t defer_accept_s = 2;
+
 /// OPTIONS /collect (CORS preflight) and the CORS headers of every /collect answer.
 void install_cors(httplib::Server& server, const context_ptr& ctx) {
   auto cors = std::make_shared<const cors_policy>(ctx->cfg.http.cors_allowed_origins,
@@ -211,7 +215,7 @@ void install_routes(httplib::Server& server, const context_ptr& ctx) {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     // A connection that sends nothing is not handed to accept() for 2 s (Linux): idle
     // connections cost no pool thread and no first-byte wait.
-    int defer_s = 2;
+    int defer_s = static_cast<int>(defer_accept_s);
     setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
   });
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
@@ -333,6 +337,7 @@ connection_limits http_connection_limits(const http_config& hc) {
   limits.max_head_bytes = hc.max_head_bytes;
   limits.body_timeout_ms = hc.body_timeout_ms;
   limits.retry_after_s = hc.retry_after_s;
+  limits.defer_accept_ms = std::min(defer_accept_s * 1000, hc.first_byte_timeout_ms);
   return limits;
 }
 

@@ -235,7 +235,11 @@ class guarded_stream final : public httplib::Stream {
                     bool first) {
     const auto now = clock_type::now();
     if (pos_ == len_) {
-      const auto until = (first ? accepted_at : now) + std::chrono::milliseconds{timeout_ms};
+      // A new connection: from the accept, less what TCP_DEFER_ACCEPT already waited (a short
+      // grace for bytes arriving just after the accept).
+      const auto until = first ? accepted_at + std::chrono::milliseconds{std::max<std::int64_t>(
+                                                   timeout_ms - limits_.defer_accept_ms, 100)}
+                               : now + std::chrono::milliseconds{timeout_ms};
       for (;;) {
         if (server_socket == INVALID_SOCKET) return false;
         const std::int64_t left = ms_until(until);

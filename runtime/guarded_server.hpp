@@ -41,6 +41,10 @@ struct connection_limits {
   std::size_t max_head_bytes = 64 * 1024;
   std::int64_t body_timeout_ms = 30000;  ///< from the end of the head
   std::int64_t retry_after_s = 1;        ///< Retry-After of the 503 above max_connections
+  /// TCP_DEFER_ACCEPT of the listening socket (set by the caller's socket options): a connection
+  /// accepted without data has been silent this long already, so that much of
+  /// first_byte_timeout_ms is used up at the accept (idle peers are dropped at once).
+  std::int64_t defer_accept_ms = 0;
 };
 
 class guarded_server : public httplib::Server {
