@@ -424,10 +424,16 @@ guarded_tls_server::guarded_tls_server(const std::string& cert_file, const std::
     return new bounded_pool(limits_.threads, limits_.max_connections, *counters_);
   };
   if (auto* ctx = ssl_context()) {
+    key_matches_ = SSL_CTX_check_private_key(ctx) == 1;
+    ERR_clear_error();
     // Old protocol versions off; SSLServer already sets the other options.
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   }
+}
+
+bool guarded_tls_server::is_valid() const {
+  return httplib::SSLServer::is_valid() && key_matches_;
 }
 
 bool guarded_tls_server::process_and_close_socket(socket_t sock) {

@@ -86,12 +86,15 @@ class guarded_tls_server : public httplib::SSLServer {
   std::uint64_t rejected_connections() const noexcept { return counters_->rejected.load(); }
   std::uint64_t timed_out_connections() const noexcept { return counters_->timed_out.load(); }
   const std::shared_ptr<connection_counters>& counters() const noexcept { return counters_; }
+  /// False also when the private key does not belong to the certificate.
+  bool is_valid() const override;
 
  private:
   bool process_and_close_socket(socket_t sock) override;
 
   connection_limits limits_;
   std::shared_ptr<connection_counters> counters_;
+  bool key_matches_ = false;
 };
 
 }  // namespace clickstream

@@ -166,6 +166,12 @@ wait "$SERVICE_PID" || rc=$?
 SERVICE_PID=""
 check "missing certificate file: exit 2" 2 "$rc"
 if grep -q "cannot serve HTTPS" "$SERVICE_LOG"; then ok "  ... with a clear message"; else not_ok "  ... no message: $(tail -3 "$SERVICE_LOG")"; fi
+openssl genrsa -out "$TMP/other.pem" 2048 >/dev/null 2>&1
+service_start badkey --http.tls-cert-file="$TMP/cert.pem" --http.tls-key-file="$TMP/other.pem"
+rc=0
+wait "$SERVICE_PID" || rc=$?
+SERVICE_PID=""
+check "a key that does not belong to the certificate: exit 2" 2 "$rc"
 
 printf '\n%d passed, %d failed\n' "$passed" "$failed"
 ((failed == 0))
