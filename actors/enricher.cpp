@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "runtime/log.hpp"
+#include "runtime/registry_client.hpp"
 
 namespace clickstream {
 
@@ -30,8 +31,9 @@ bool ensure_started(self_ptr self) {
     std::string error;
     if (st.schemas->latest(st.cfg.latest_subject, latest, error) != lookup_status::ok) {
       log_warning(log_component, who + ": cannot resolve " + st.cfg.latest_subject + " at " +
-                                     sc.registry.url + " (" + error + "); retrying in " +
-                                     std::to_string(st.cfg.retry_backoff_ms) + " ms");
+                                     redact_url(sc.registry.url) + " (" + error +
+                                     "); retrying in " + std::to_string(st.cfg.retry_backoff_ms) +
+                                     " ms");
       return false;
     }
     st.latest_schema_id = latest.id;

@@ -46,6 +46,20 @@ class service_metrics::collectable final : public prometheus::Collectable {
       if (owner_.scrape_hook_) owner_.scrape_hook_(owner_);
     }
     auto families = owner_.registry_->Collect();
+    const auto& conn = *owner_.http_connections;
+    families.push_back({"clickstream_http_connections",
+                        "HTTP connections served or waiting for a thread (http.max-connections)",
+                        prometheus::MetricType::Gauge,
+                        {plain(static_cast<double>(conn.open.load()), false)}});
+    families.push_back({"clickstream_http_connections_rejected_total",
+                        "HTTP connections answered 503 at once: http.max-connections were open",
+                        prometheus::MetricType::Counter,
+                        {plain(static_cast<double>(conn.rejected.load()), true)}});
+    families.push_back({"clickstream_http_connections_timed_out_total",
+                        "HTTP connections closed because the first byte, the request head or "
+                        "the body did not arrive in time, or the head exceeded http.max-head-bytes",
+                        prometheus::MetricType::Counter,
+                        {plain(static_cast<double>(conn.timed_out.load()), true)}});
     if (auto st = read_process_stats()) {
       families.push_back({"process_resident_memory_bytes",
                           "Resident memory size in bytes.",

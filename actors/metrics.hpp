@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "runtime/collect_batch.hpp"
+#include "runtime/connection_counters.hpp"
 
 namespace clickstream {
 
@@ -58,6 +59,11 @@ class service_metrics final : public batch_observer {
   prometheus::Gauge& schema_loaded;
   prometheus::Gauge& kafka_reachable;
   prometheus::Counter& worker_restarts;
+  /// Counted by the receiver's guarded server; exported at scrape time as
+  /// clickstream_http_connections (gauge), clickstream_http_connections_rejected_total and
+  /// clickstream_http_connections_timed_out_total.
+  const std::shared_ptr<connection_counters> http_connections =
+      std::make_shared<connection_counters>();
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
   /// Text exposition of everything (for tests and debugging).

@@ -25,7 +25,22 @@ pipeline_config::pipeline_config(bool use_env) {
       .add(h.max_body_bytes, "max-body-bytes", "413 above this body size (default 1048576)")
       .add(h.max_events, "max-events", "400 above this many events per request (default 1000)")
       .add(h.max_depth, "max-depth", "400 above this JSON nesting depth (default 64)")
-      .add(h.retry_after_s, "retry-after-s", "Retry-After of 429/503 answers (default 1)");
+      .add(h.retry_after_s, "retry-after-s", "Retry-After of 429/503 answers (default 1)")
+      .add(h.max_connections, "max-connections",
+           "connections served or waiting; more get 503 at once (default 0 = 8 x threads)")
+      .add(h.first_byte_timeout_ms, "first-byte-timeout-ms",
+           "a new connection's first byte must arrive within (default 2000)")
+      .add(h.head_timeout_ms, "head-timeout-ms",
+           "the whole request head must arrive within, from its first byte (default 5000)")
+      .add(h.max_head_bytes, "max-head-bytes", "400 above this request head size (default 65536)")
+      .add(h.body_timeout_ms, "body-timeout-ms",
+           "the whole body must arrive within, from the end of the head (default 30000)")
+      .add(h.cors_allowed_origins, "cors-allowed-origins",
+           "origins allowed to POST /collect from a browser: [\"https://shop.example\", "
+           "\"https://*.shop.example\"], [\"*\"] any (default [] = CORS off)")
+      .add(h.cors_max_age_s, "cors-max-age-s", "Access-Control-Max-Age of preflights (default 600)")
+      .add(h.tls_cert_file, "tls-cert-file", "PEM certificate chain: serve HTTPS (default \"\")")
+      .add(h.tls_key_file, "tls-key-file", "PEM private key of tls-cert-file (default \"\")");
   opt_group{custom_options_, "validator"}.add(svc.validator.count, "count",
                                               "validator actors (default 2)");
   auto& p = svc.producer;

@@ -4,10 +4,13 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
 #include "runtime/collect_batch.hpp"
+#include "runtime/cors.hpp"
+#include "runtime/guarded_server.hpp"
 #include "runtime/http_status.hpp"
 #include "runtime/listen_backlog.hpp"
 #include "runtime/log.hpp"
@@ -168,12 +171,38 @@ void other_method(const httplib::Request& req, httplib::Response& res,
     write_answer(res, json_error(404, "not_found", "no such path: " + req.path.substr(0, 200)));
 }
 
+/// TCP_DEFER_ACCEPT of the collector's listening socket (seconds).
+constexpr std::int64_t defer_accept_s = 2;
+
+/// OPTIONS /collect (CORS preflight) and the CORS headers of every /collect answer.
+void install_cors(httplib::Server& server, const context_ptr& ctx) {
+  auto cors = std::make_shared<const cors_policy>(ctx->cfg.http.cors_allowed_origins,
+                                                  ctx->cfg.http.cors_max_age_s);
+  server.Options("/collect", [cors](const httplib::Request& req, httplib::Response& res) {
+    auto a = cors->preflight(req.get_header_value("Origin"),
+                             req.get_header_value("Access-Control-Request-Method"));
+    for (auto& [name, value] : a.headers) res.set_header(name, value);
+    res.status = a.status;
+    if (!a.body.empty()) res.set_content(a.body, "application/json");
+  });
+  if (!cors->enabled()) return;  // no per-request work when CORS is off
+  // Runs for every answer just before it is written, errors included.
+  server.set_post_routing_handler([cors](const httplib::Request& req, httplib::Response& res) {
+    if (req.path != "/collect" || req.method == "OPTIONS") return;
+    for (auto& [name, value] : cors->answer_headers(req.get_header_value("Origin")))
+      res.set_header(name, value);
+  });
+}
+
 }  // namespace
 
 void install_routes(httplib::Server& server, const context_ptr& ctx) {
   const auto& hc = ctx->cfg.http;
   auto threads = hc.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // The guarded servers have their own bounded pool.
+  if (dynamic_cast<guarded_server*>(&server) == nullptr &&
+      dynamic_cast<guarded_tls_server*>(&server) == nullptr)
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(hc.keep_alive_max_count);
   server.set_keep_alive_timeout(static_cast<time_t>(hc.keep_alive_timeout_s));
@@ -185,6 +214,10 @@ void install_routes(httplib::Server& server, const context_ptr& ctx) {
   server.set_socket_options([](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    // A connection that sends nothing is not handed to accept() for 2 s (Linux): idle
+    // connections cost no pool thread and no first-byte wait.
+    int defer_s = static_cast<int>(defer_accept_s);
+    setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
   });
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     request_start = clock_type::now();
@@ -289,10 +322,32 @@ void install_routes(httplib::Server& server, const context_ptr& ctx) {
   server.Get(".*", [](const httplib::Request& req, httplib::Response& res) {
     write_answer(res, json_error(404, "not_found", "no such path: " + req.path.substr(0, 200)));
   });
+  install_cors(server, ctx);
   server.Post(".*", other_method);
   server.Put(".*", other_method);
   server.Patch(".*", other_method);
   server.Delete(".*", other_method);
+}
+
+connection_limits http_connection_limits(const http_config& hc) {
+  connection_limits limits;
+  limits.threads = hc.threads;
+  limits.max_connections = hc.effective_max_connections();
+  limits.first_byte_timeout_ms = hc.first_byte_timeout_ms;
+  limits.head_timeout_ms = hc.head_timeout_ms;
+  limits.max_head_bytes = hc.max_head_bytes;
+  limits.body_timeout_ms = hc.body_timeout_ms;
+  limits.retry_after_s = hc.retry_after_s;
+  limits.defer_accept_ms = std::min(defer_accept_s * 1000, hc.first_byte_timeout_ms);
+  return limits;
+}
+
+std::unique_ptr<httplib::Server> make_http_server(const http_config& hc,
+                                                  std::shared_ptr<connection_counters> counters) {
+  if (!hc.tls_cert_file.empty())
+    return std::make_unique<guarded_tls_server>(hc.tls_cert_file, hc.tls_key_file,
+                                                http_connection_limits(hc), std::move(counters));
+  return std::make_unique<guarded_server>(http_connection_limits(hc), std::move(counters));
 }
 
 receiver_state::~receiver_state() {
@@ -304,9 +359,18 @@ receiver_actor::behavior_type receiver(receiver_actor::stateful_pointer<receiver
                                        context_ptr ctx) {
   auto& st = self->state;
   st.ctx = ctx;
-  st.server = std::make_unique<httplib::Server>();
+  st.server = make_http_server(ctx->cfg.http, ctx->metrics.http_connections);
   install_routes(*st.server, ctx);
   const auto& hc = ctx->cfg.http;
+  if (!st.server->is_valid()) {
+    auto msg = "cannot serve HTTPS: http.tls-cert-file " + hc.tls_cert_file +
+               " and http.tls-key-file " + hc.tls_key_file +
+               " must be readable PEM files of a certificate and its private key";
+    log_error(component, msg);
+    ctx->request_stop(2, msg);
+    self->quit(caf::make_error(caf::sec::runtime_error, msg));
+    return {[](stop_atom) { return true; }, [](drained_atom) {}};
+  }
   if (!st.server->bind_to_port(hc.bind.c_str(), hc.port)) {
     auto msg = "cannot listen on " + hc.bind + ":" + std::to_string(hc.port) +
                ": the port is taken or the address is not local (set http.port / http.bind)";
@@ -319,8 +383,11 @@ receiver_actor::behavior_type receiver(receiver_actor::stateful_pointer<receiver
     log_warning(component,
                 "could not raise the listen backlog (httplib's is 5: bursts of new "
                 "connections may wait 1-3 s for a SYN retry)");
-  log_info(component, "listening on http://" + hc.bind + ":" + std::to_string(hc.port) + " with " +
-                          std::to_string(hc.threads) + " threads");
+  log_info(
+      component,
+      std::string{hc.tls_cert_file.empty() ? "listening on http://" : "listening on https://"} +
+          hc.bind + ":" + std::to_string(hc.port) + " with " + std::to_string(hc.threads) +
+          " threads, at most " + std::to_string(hc.effective_max_connections()) + " connections");
   receiver_actor handle = caf::actor_cast<receiver_actor>(self);
   st.listen_thread = std::thread{[server = st.server.get(), handle] {
     server->listen_after_bind();

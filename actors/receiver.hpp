@@ -11,6 +11,7 @@
 
 #include "actors/actors.hpp"
 #include "actors/context.hpp"
+#include "runtime/guarded_server.hpp"
 
 namespace clickstream {
 
@@ -28,6 +29,14 @@ struct receiver_state {
 /// ctx->request_stop(2, ...) and quits.
 receiver_actor::behavior_type receiver(receiver_actor::stateful_pointer<receiver_state> self,
                                        context_ptr ctx);
+
+/// The connection guards of runtime/guarded_server from the http.* config.
+connection_limits http_connection_limits(const http_config& hc);
+
+/// The collector's server: a guarded_server (HTTPS when http.tls-cert-file is set) counting into
+/// `counters`.
+std::unique_ptr<httplib::Server> make_http_server(const http_config& hc,
+                                                  std::shared_ptr<connection_counters> counters);
 
 /// Installs every route and setting on `server` (exposed for tests).
 void install_routes(httplib::Server& server, const context_ptr& ctx);

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "runtime/log.hpp"
+#include "runtime/registry_client.hpp"
 #include "runtime/schema_validator.hpp"
 
 namespace clickstream {
@@ -41,9 +42,9 @@ schema_cache_actor::behavior_type schema_cache(
         auto latest = st.client->fetch_latest(rc.subject, error);
         if (!latest) {
           ++st.failures;
-          std::string msg = "schema registry " + rc.url + " unavailable for subject " + rc.subject +
-                            ": " + error + "; retry " + std::to_string(st.failures) + " in " +
-                            std::to_string(st.backoff_ms) + " ms";
+          std::string msg = "schema registry " + redact_url(rc.url) + " unavailable for subject " +
+                            rc.subject + ": " + error + "; retry " + std::to_string(st.failures) +
+                            " in " + std::to_string(st.backoff_ms) + " ms";
           msg += st.current
                      ? "; keeping cached schema version " + std::to_string(st.current->version())
                      : "; service not ready until a schema is loaded";
@@ -61,7 +62,7 @@ schema_cache_actor::behavior_type schema_cache(
                 compiled_schema::compile(latest->schema, latest->id, latest->version, rc.subject);
             log_info(component, "loaded " + rc.subject + " version " +
                                     std::to_string(latest->version) + " (id " +
-                                    std::to_string(latest->id) + ") from " + rc.url);
+                                    std::to_string(latest->id) + ") from " + redact_url(rc.url));
             publish(st, std::move(compiled));
           } catch (const std::exception& e) {
             log_error(component, rc.subject + " version " + std::to_string(latest->version) +

@@ -1,5 +1,7 @@
 #include "runtime/config.hpp"
 
+#include "runtime/cors.hpp"
+
 namespace clickstream {
 
 void apply_env_defaults(service_config& cfg,
@@ -24,6 +26,19 @@ std::vector<std::string> check(const service_config& cfg) {
           "http.read-timeout-ms and http.write-timeout-ms must be positive");
   require(cfg.http.request_timeout_ms > 0, "http.request-timeout-ms must be positive");
   require(cfg.http.keep_alive_max_count >= 1, "http.keep-alive-max-count must be at least 1");
+  require(cfg.http.first_byte_timeout_ms > 0 && cfg.http.head_timeout_ms > 0 &&
+              cfg.http.body_timeout_ms > 0,
+          "http.first-byte-timeout-ms, http.head-timeout-ms and http.body-timeout-ms must be "
+          "positive");
+  require(cfg.http.max_head_bytes >= 1024, "http.max-head-bytes must be at least 1024");
+  require(cfg.http.max_connections == 0 || cfg.http.max_connections >= cfg.http.threads,
+          "http.max-connections must be 0 (8 x http.threads) or at least http.threads");
+  require(cfg.http.cors_max_age_s >= 0, "http.cors-max-age-s must not be negative");
+  for (const auto& origin : cfg.http.cors_allowed_origins)
+    if (auto err = cors_pattern_error(origin))
+      problems.push_back("http.cors-allowed-origins: " + *err);
+  require(cfg.http.tls_cert_file.empty() == cfg.http.tls_key_file.empty(),
+          "http.tls-cert-file and http.tls-key-file must be set together (or both empty)");
   require(cfg.validator.count >= 1, "validator.count must be at least 1");
   require(cfg.producer.count >= 1, "producer.count must be at least 1");
   require(cfg.producer.message_timeout_ms > 0, "producer.message-timeout-ms must be positive");

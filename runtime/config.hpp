@@ -29,6 +29,23 @@ struct http_config {
   std::size_t max_events = 1000;            ///< events per request
   std::size_t max_depth = 64;               ///< JSON nesting depth
   std::int64_t retry_after_s = 1;           ///< Retry-After on 429/503
+  // Connection guards (runtime/guarded_server.hpp).
+  std::size_t max_connections = 0;            ///< served + waiting for a thread; 0: 8 x threads
+  std::int64_t first_byte_timeout_ms = 2000;  ///< a new connection must send its first byte
+  std::int64_t head_timeout_ms = 5000;        ///< whole request head, from its first byte
+  std::size_t max_head_bytes = 65536;         ///< request line + headers
+  std::int64_t body_timeout_ms = 30000;       ///< whole body, from the end of the head
+  // CORS on /collect (runtime/cors.hpp): empty = off; "*" = any origin.
+  std::vector<std::string> cors_allowed_origins;
+  std::int64_t cors_max_age_s = 600;  ///< Access-Control-Max-Age of preflight answers
+  // TLS: both set = HTTPS (PEM files); both empty = plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+
+  /// max_connections with 0 resolved.
+  std::size_t effective_max_connections() const {
+    return max_connections != 0 ? max_connections : threads * 8;
+  }
 };
 
 struct validator_config {

@@ -25,39 +25,76 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
+
+#include "runtime/connection_counters.hpp"
 
 namespace clickstream {
 
 struct connection_limits {
-  std::size_t threads = 32;           ///< pool threads (connections served at once)
-  std::size_t max_connections = 256;  ///< served + waiting for a thread; more: 503 at once
-  std::int64_t first_byte_timeout_ms = 2000;
-  std::int64_t head_timeout_ms = 5000;  ///< from the head's first byte
+  std::size_t threads = 32;                   ///< pool threads (connections served at once)
+  std::size_t max_connections = 256;          ///< served + waiting for a thread; more: 503 at once
+  std::int64_t first_byte_timeout_ms = 2000;  ///< a new connection's: from its accept
+  std::int64_t head_timeout_ms = 5000;  ///< from the head's first byte (a new connection's: from
+                                        ///< its accept)
   std::size_t max_head_bytes = 64 * 1024;
   std::int64_t body_timeout_ms = 30000;  ///< from the end of the head
   std::int64_t retry_after_s = 1;        ///< Retry-After of the 503 above max_connections
+  /// TCP_DEFER_ACCEPT of the listening socket (set by the caller's socket options): a connection
+  /// accepted without data has been silent this long already, so that much of
+  /// first_byte_timeout_ms is used up at the accept (idle peers are dropped at once).
+  std::int64_t defer_accept_ms = 0;
 };
 
 class guarded_server : public httplib::Server {
  public:
-  explicit guarded_server(connection_limits limits);
+  /// `counters`: where to count (nullptr: counters of its own).
+  explicit guarded_server(connection_limits limits,
+                          std::shared_ptr<connection_counters> counters = nullptr);
 
   const connection_limits& limits() const noexcept { return limits_; }
   /// Connections being served or waiting for a thread.
-  std::size_t connections() const noexcept { return connections_.load(); }
+  std::size_t connections() const noexcept { return counters_->open.load(); }
   /// Connections answered 503 because max_connections were open.
-  std::uint64_t rejected_connections() const noexcept { return rejected_.load(); }
+  std::uint64_t rejected_connections() const noexcept { return counters_->rejected.load(); }
   /// Connections closed because a head or body deadline passed or the head was too long.
-  std::uint64_t timed_out_connections() const noexcept { return timed_out_.load(); }
+  std::uint64_t timed_out_connections() const noexcept { return counters_->timed_out.load(); }
+  const std::shared_ptr<connection_counters>& counters() const noexcept { return counters_; }
 
  private:
   bool process_and_close_socket(socket_t sock) override;
-  void reject(socket_t sock);
 
   connection_limits limits_;
-  std::atomic<std::size_t> connections_{0};
-  std::atomic<std::uint64_t> rejected_{0};
-  std::atomic<std::uint64_t> timed_out_{0};
+  std::shared_ptr<connection_counters> counters_;
+};
+
+/// The same guards over TLS (httplib::SSLServer's certificate handling, this connection loop):
+/// the handshake must complete within first_byte_timeout_ms + head_timeout_ms of the accept,
+/// every TLS read and write waits on a non-blocking socket up to the same deadlines as in plain
+/// HTTP. Above max_connections a connection is closed at once (a plain-text 503 would mean
+/// nothing to a TLS client). Check is_valid() after construction (unreadable or mismatched
+/// certificate / key files: false).
+class guarded_tls_server : public httplib::SSLServer {
+ public:
+  guarded_tls_server(const std::string& cert_file, const std::string& key_file,
+                     connection_limits limits,
+                     std::shared_ptr<connection_counters> counters = nullptr);
+
+  const connection_limits& limits() const noexcept { return limits_; }
+  std::size_t connections() const noexcept { return counters_->open.load(); }
+  std::uint64_t rejected_connections() const noexcept { return counters_->rejected.load(); }
+  std::uint64_t timed_out_connections() const noexcept { return counters_->timed_out.load(); }
+  const std::shared_ptr<connection_counters>& counters() const noexcept { return counters_; }
+  /// False also when the private key does not belong to the certificate.
+  bool is_valid() const override;
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+
+  connection_limits limits_;
+  std::shared_ptr<connection_counters> counters_;
+  bool key_matches_ = false;
 };
 
 }  // namespace clickstream

@@ -2,11 +2,62 @@
 
 #include <httplib.h>
 
+#include <cctype>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 namespace clickstream {
 
+namespace {
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string{s.substr(i + 1, 2)}, nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// Position of the '@' ending the userinfo of an absolute URL (npos: none).
+std::size_t userinfo_end(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string_view::npos;
+  auto authority_end = url.find_first_of("/?#", scheme_end + 3);
+  auto authority = url.substr(0, authority_end);
+  auto at = authority.rfind('@');
+  return at != std::string_view::npos && at > scheme_end ? at : std::string_view::npos;
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view url) {
+  auto at = userinfo_end(url);
+  if (at == std::string_view::npos) return std::string{url};
+  auto scheme_end = url.find("://");
+  return std::string{url.substr(0, scheme_end + 3)} + "***" + std::string{url.substr(at)};
+}
+
 std::optional<url_parts> split_url(std::string_view url) {
+  url_parts parts;
+  if (auto at = userinfo_end(url); at != std::string_view::npos) {
+    auto info_start = url.find("://") + 3;
+    auto info = url.substr(info_start, at - info_start);
+    auto colon = info.find(':');
+    parts.user = percent_decode(info.substr(0, colon));
+    if (colon != std::string_view::npos) parts.password = percent_decode(info.substr(colon + 1));
+  }
+  std::string stripped;
+  if (auto at = userinfo_end(url); at != std::string_view::npos) {
+    stripped = std::string{url.substr(0, url.find("://") + 3)} + std::string{url.substr(at + 1)};
+    url = stripped;
+  }
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return std::nullopt;
   auto scheme = url.substr(0, scheme_end);
@@ -17,7 +68,6 @@ std::optional<url_parts> split_url(std::string_view url) {
       url.substr(host_start, path_start == std::string_view::npos ? std::string_view::npos
                                                                   : path_start - host_start);
   if (host.empty()) return std::nullopt;
-  url_parts parts;
   parts.scheme_host_port = std::string{url.substr(0, host_start)} + std::string{host};
   if (path_start != std::string_view::npos) {
     auto path = url.substr(path_start);
@@ -92,10 +142,11 @@ std::optional<registry_schema> registry_client::fetch_latest(const std::string& 
                                                              std::string& error) {
   auto parts = split_url(url_);
   if (!parts) {
-    error = "invalid registry url '" + url_ + "'";
+    error = "invalid registry url '" + redact_url(url_) + "'";
     return std::nullopt;
   }
   httplib::Client cli{parts->scheme_host_port};
+  if (!parts->user.empty()) cli.set_basic_auth(parts->user.c_str(), parts->password.c_str());
   auto timeout = std::chrono::milliseconds{timeout_ms_};
   cli.set_connection_timeout(timeout);
   cli.set_read_timeout(timeout);
@@ -104,7 +155,7 @@ std::optional<registry_schema> registry_client::fetch_latest(const std::string& 
   auto res = cli.Get(path.c_str(),
                      {{"Accept", "application/vnd.schemaregistry.v1+json, application/json"}});
   if (!res) {
-    error = "GET " + url_ + path.substr(parts->base_path.size()) +
+    error = "GET " + redact_url(url_) + path.substr(parts->base_path.size()) +
             " failed: " + httplib::to_string(res.error()) + " error (registry down or unreachable)";
     return std::nullopt;
   }

@@ -21,11 +21,19 @@ struct registry_schema {
 
 /// The pieces of a base URL, e.g. http://localhost:8085/apis/ccompat/v7 ->
 /// {"http://localhost:8085", "/apis/ccompat/v7"}.
+/// Credentials in the URL (https://user:secret@host/...) are taken out of scheme_host_port into
+/// user/password (sent as HTTP Basic auth, e.g. a Confluent Cloud API key and secret).
 struct url_parts {
   std::string scheme_host_port;
   std::string base_path;  ///< without trailing slash, may be empty
+  std::string user;       ///< percent-decoded; empty: no credentials
+  std::string password;
 };
 std::optional<url_parts> split_url(std::string_view url);
+
+/// The URL for logs and error messages: credentials replaced by "***"
+/// (https://key:secret@host/x -> https://***@host/x); other URLs unchanged.
+std::string redact_url(std::string_view url);
 
 /// Percent-encodes a path segment (subject names may contain anything).
 std::string encode_path_segment(std::string_view s);

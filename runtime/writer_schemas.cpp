@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "runtime/registry_client.hpp"
+
 namespace clickstream {
 
 namespace {
@@ -29,14 +31,13 @@ std::string percent_encode(std::string_view s) {
 
 registry_writer_schemas::registry_writer_schemas(std::string url, std::int64_t timeout_ms)
     : timeout_ms_(timeout_ms) {
-  // "http://host:port/base/path" -> "http://host:port" + "/base/path"
-  const auto sep = url.find("://");
-  if (sep != std::string::npos) {
-    const auto slash = url.find('/', sep + 3);
-    scheme_host_port_ = url.substr(0, slash);
-    base_path_ = slash == std::string::npos ? "" : url.substr(slash);
-    while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
-    url_ok_ = sep + 3 < scheme_host_port_.size();
+  // "http://host:port/base/path" -> "http://host:port" + "/base/path" (+ Basic auth credentials)
+  if (auto parts = split_url(url)) {
+    scheme_host_port_ = std::move(parts->scheme_host_port);
+    base_path_ = std::move(parts->base_path);
+    user_ = std::move(parts->user);
+    password_ = std::move(parts->password);
+    url_ok_ = true;
   }
 }
 
@@ -47,6 +48,7 @@ lookup_status registry_writer_schemas::get(const std::string& path, std::string&
     return lookup_status::unavailable;
   }
   httplib::Client cli(scheme_host_port_);
+  if (!user_.empty()) cli.set_basic_auth(user_.c_str(), password_.c_str());
   const auto secs = static_cast<time_t>(timeout_ms_ / 1000);
   const auto usecs = static_cast<time_t>((timeout_ms_ % 1000) * 1000);
   cli.set_connection_timeout(secs, usecs);

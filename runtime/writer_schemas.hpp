@@ -53,6 +53,8 @@ class registry_writer_schemas final : public writer_schema_source {
   std::string scheme_host_port_;
   std::string base_path_;
   bool url_ok_ = false;
+  std::string user_;  ///< Basic auth from the URL's userinfo (never logged)
+  std::string password_;
   std::int64_t timeout_ms_;
   mutable std::mutex mutex_;
   std::map<std::int32_t, std::shared_ptr<const compiled_schema>> cache_;

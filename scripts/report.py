@@ -161,13 +161,18 @@ def header_values(text):
 
 
 # ---------------------------------------------------------------- S3 (curl --aws-sigv4)
+def s3_user_config():
+    user = "%s:%s" % (env("S3_ACCESS_KEY"), env("S3_SECRET_KEY"))
+    return ('user = "%s"\n' % user.replace("\\", "\\\\").replace('"', '\\"')).encode()
+
+
 def s3(path_and_query, binary=False):
     url = env("S3_ENDPOINT").rstrip("/") + "/" + path_and_query
     cmd = ["curl", "-sS", "-f", "--max-time", "120",
            "--aws-sigv4", "aws:amz:%s:s3" % env("S3_REGION"),
-           "--user", "%s:%s" % (env("S3_ACCESS_KEY"), env("S3_SECRET_KEY")),
+           "--config", "-",  # credentials on stdin, not on the command line (ps)
            "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", url]
-    p = subprocess.run(cmd, capture_output=True)
+    p = subprocess.run(cmd, capture_output=True, input=s3_user_config())
     if p.returncode != 0:
         raise Error("S3 request failed: GET %s: %s" % (url, p.stderr.decode(errors="replace").strip()))
     return p.stdout if binary else p.stdout.decode()
@@ -182,9 +187,9 @@ def s3_records_meta(key):
     url = env("S3_ENDPOINT").rstrip("/") + "/" + s3_object_path(key)
     cmd = ["curl", "-sS", "-f", "-I", "--max-time", "30",
            "--aws-sigv4", "aws:amz:%s:s3" % env("S3_REGION"),
-           "--user", "%s:%s" % (env("S3_ACCESS_KEY"), env("S3_SECRET_KEY")),
+           "--config", "-",  # credentials on stdin, not on the command line (ps)
            "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", url]
-    p = subprocess.run(cmd, capture_output=True)
+    p = subprocess.run(cmd, capture_output=True, input=s3_user_config())
     if p.returncode != 0:
         raise Error("S3 request failed: HEAD %s: %s" % (url, p.stderr.decode(errors="replace").strip()))
     m = re.search(r"^x-amz-meta-(?:records|record-count):\s*(\d+)", p.stdout.decode(errors="replace"), re.M | re.I)

@@ -22,6 +22,7 @@
 #include "runtime/config.hpp"
 #include "runtime/enrich_config.hpp"
 #include "runtime/log.hpp"
+#include "runtime/registry_client.hpp"
 
 using namespace clickstream;
 
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
   ctx->invalid_topic = ctx->kafka->topic_index(sc.kafka.invalid_topic);
   log_info(main_component, "Kafka " + sc.kafka.bootstrap_servers + ", topics " +
                                sc.kafka.raw_topic + " / " + sc.kafka.invalid_topic + "; registry " +
-                               sc.registry.url);
+                               redact_url(sc.registry.url));
 
   ctx->metrics.set_scrape_hook([weak = std::weak_ptr<service_context>(ctx)](service_metrics& m) {
     auto c = weak.lock();

@@ -41,7 +41,11 @@ need_cmd() {
 # curl 7.88 traps: it signs bodies wrongly for S3 unless the payload hash header is given (UNSIGNED-PAYLOAD,
 # set here), and it signs the query string as written: percent-encode values and sort the parameters,
 # e.g. "$S3_ENDPOINT/$S3_BUCKET?list-type=2&prefix=raw%2F" (not prefix=raw/ and not prefix first).
+# The credentials reach curl through a config file descriptor, not its command line (which any local
+# user can read in ps).
 s3_curl() {
-  curl -sS --aws-sigv4 "aws:amz:${S3_REGION}:s3" --user "${S3_ACCESS_KEY}:${S3_SECRET_KEY}" \
+  local user="${S3_ACCESS_KEY}:${S3_SECRET_KEY}"
+  user="${user//\\/\\\\}"
+  curl -sS --aws-sigv4 "aws:amz:${S3_REGION}:s3" -K <(printf 'user = "%s"\n' "${user//\"/\\\"}") \
     -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"
 }

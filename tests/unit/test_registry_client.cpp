@@ -8,6 +8,41 @@
 
 using namespace clickstream;
 
+TEST_CASE("registry URL credentials: Basic auth, never in logs", "[registry]") {
+  auto p = split_url("https://KEY:s%40cret@reg.example:443/api");
+  REQUIRE(p);
+  CHECK(p->scheme_host_port == "https://reg.example:443");
+  CHECK(p->base_path == "/api");
+  CHECK(p->user == "KEY");
+  CHECK(p->password == "s@cret");
+  CHECK(redact_url("https://KEY:s%40cret@reg.example:443/api") ==
+        "https://***@reg.example:443/api");
+  CHECK(redact_url("http://localhost:8085/apis/ccompat/v7") ==
+        "http://localhost:8085/apis/ccompat/v7");
+  CHECK(redact_url("http://host/path@x") == "http://host/path@x");  // '@' in the path only
+  p = split_url("http://host/path@x");
+  REQUIRE(p);
+  CHECK(p->user.empty());
+  CHECK(p->base_path == "/path@x");
+
+  // The credentials reach the registry as Basic auth.
+  httplib::Server registry;
+  std::string auth;
+  registry.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    auth = req.get_header_value("Authorization");
+    res.status = 404;
+  });
+  int port = registry.bind_to_any_port("127.0.0.1");
+  std::thread t{[&] { registry.listen_after_bind(); }};
+  registry_client client{"http://user:pw@127.0.0.1:" + std::to_string(port) + "/api", 2000};
+  std::string error;
+  CHECK_FALSE(client.fetch_latest("s", error));
+  registry.stop();
+  t.join();
+  CHECK(auth == "Basic dXNlcjpwdw==");  // user:pw
+  CHECK(error.find("pw") == std::string::npos);
+}
+
 TEST_CASE("registry base URLs split into host and path", "[registry]") {
   auto p = split_url("http://localhost:8085/apis/ccompat/v7");
   REQUIRE(p);

@@ -60,6 +60,32 @@ TEST_CASE("config check reports each bad value", "[config]") {
   CHECK(has("batches-in-flight"));
 }
 
+TEST_CASE("config check: connection guards, CORS origins, TLS files", "[config]") {
+  service_config c;
+  CHECK(check(c).empty());
+  CHECK(c.http.effective_max_connections() == 8 * c.http.threads);
+  c.http.max_connections = 100;
+  CHECK(c.http.effective_max_connections() == 100);
+  c.http.max_connections = 4;  // below http.threads (32)
+  c.http.head_timeout_ms = 0;
+  c.http.max_head_bytes = 100;
+  c.http.cors_allowed_origins = {"https://shop.example", "*", "shop.example", "https://a.b/"};
+  c.http.tls_cert_file = "/etc/ssl/cert.pem";
+  auto problems = check(c);
+  auto has = [&](const std::string& s) {
+    for (const auto& p : problems)
+      if (p.find(s) != std::string::npos) return true;
+    return false;
+  };
+  CHECK(problems.size() == 6);
+  CHECK(has("http.max-connections"));
+  CHECK(has("http.head-timeout-ms"));
+  CHECK(has("http.max-head-bytes"));
+  CHECK(has("'shop.example'"));
+  CHECK(has("'https://a.b/'"));
+  CHECK(has("http.tls-key-file"));
+}
+
 TEST_CASE("producer properties: idempotent, acks=all, bounded queue", "[config]") {
   service_config c;
   c.producer.message_timeout_ms = 1234;
