@@ -386,13 +386,19 @@ void close_connection(socket_t sock, connection_counters& counters) {
 
 }  // namespace
 
+connection_guard::connection_guard(connection_limits limits,
+                                   std::shared_ptr<connection_counters> counters)
+    : limits_(limits),
+      counters_(counters ? std::move(counters) : std::make_shared<connection_counters>()) {}
+
+httplib::TaskQueue* connection_guard::make_pool() const {
+  return new bounded_pool(limits_.threads, limits_.max_connections, *counters_);
+}
+
 guarded_server::guarded_server(connection_limits limits,
                                std::shared_ptr<connection_counters> counters)
-    : limits_(limits),
-      counters_(counters ? std::move(counters) : std::make_shared<connection_counters>()) {
-  new_task_queue = [this] {
-    return new bounded_pool(limits_.threads, limits_.max_connections, *counters_);
-  };
+    : connection_guard(limits, std::move(counters)) {
+  new_task_queue = [this] { return make_pool(); };
 }
 
 bool guarded_server::process_and_close_socket(socket_t sock) {
@@ -418,11 +424,8 @@ guarded_tls_server::guarded_tls_server(const std::string& cert_file, const std::
                                        connection_limits limits,
                                        std::shared_ptr<connection_counters> counters)
     : httplib::SSLServer(cert_file.c_str(), key_file.c_str()),
-      limits_(limits),
-      counters_(counters ? std::move(counters) : std::make_shared<connection_counters>()) {
-  new_task_queue = [this] {
-    return new bounded_pool(limits_.threads, limits_.max_connections, *counters_);
-  };
+      connection_guard(limits, std::move(counters)) {
+  new_task_queue = [this] { return make_pool(); };
   if (auto* ctx = ssl_context()) {
     key_matches_ = SSL_CTX_check_private_key(ctx) == 1;
     ERR_clear_error();

@@ -47,26 +47,35 @@ struct connection_limits {
   std::int64_t defer_accept_ms = 0;
 };
 
-class guarded_server : public httplib::Server {
+/// What guarded_server and guarded_tls_server share: the limits, the counters and the bounded pool.
+class connection_guard {
  public:
-  /// `counters`: where to count (nullptr: counters of its own).
-  explicit guarded_server(connection_limits limits,
-                          std::shared_ptr<connection_counters> counters = nullptr);
-
   const connection_limits& limits() const noexcept { return limits_; }
   /// Connections being served or waiting for a thread.
   std::size_t connections() const noexcept { return counters_->open.load(); }
-  /// Connections answered 503 because max_connections were open.
+  /// Connections refused because max_connections were open (503 on plain HTTP, closed on TLS).
   std::uint64_t rejected_connections() const noexcept { return counters_->rejected.load(); }
   /// Connections closed because a head or body deadline passed or the head was too long.
   std::uint64_t timed_out_connections() const noexcept { return counters_->timed_out.load(); }
   const std::shared_ptr<connection_counters>& counters() const noexcept { return counters_; }
 
- private:
-  bool process_and_close_socket(socket_t sock) override;
+ protected:
+  /// `counters`: where to count (nullptr: counters of its own).
+  connection_guard(connection_limits limits, std::shared_ptr<connection_counters> counters);
+  /// The bounded pool that counts connections: install it as the server's new_task_queue.
+  httplib::TaskQueue* make_pool() const;
 
   connection_limits limits_;
   std::shared_ptr<connection_counters> counters_;
+};
+
+class guarded_server : public httplib::Server, public connection_guard {
+ public:
+  explicit guarded_server(connection_limits limits,
+                          std::shared_ptr<connection_counters> counters = nullptr);
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
 };
 
 /// The same guards over TLS (httplib::SSLServer's certificate handling, this connection loop):
@@ -75,25 +84,18 @@ class guarded_server : public httplib::Server {
 /// HTTP. Above max_connections a connection is closed at once (a plain-text 503 would mean
 /// nothing to a TLS client). Check is_valid() after construction (unreadable or mismatched
 /// certificate / key files: false).
-class guarded_tls_server : public httplib::SSLServer {
+class guarded_tls_server : public httplib::SSLServer, public connection_guard {
  public:
   guarded_tls_server(const std::string& cert_file, const std::string& key_file,
                      connection_limits limits,
                      std::shared_ptr<connection_counters> counters = nullptr);
 
-  const connection_limits& limits() const noexcept { return limits_; }
-  std::size_t connections() const noexcept { return counters_->open.load(); }
-  std::uint64_t rejected_connections() const noexcept { return counters_->rejected.load(); }
-  std::uint64_t timed_out_connections() const noexcept { return counters_->timed_out.load(); }
-  const std::shared_ptr<connection_counters>& counters() const noexcept { return counters_; }
   /// False also when the private key does not belong to the certificate.
   bool is_valid() const override;
 
  private:
   bool process_and_close_socket(socket_t sock) override;
 
-  connection_limits limits_;
-  std::shared_ptr<connection_counters> counters_;
   bool key_matches_ = false;
 };
 

@@ -34,16 +34,7 @@ fault_cleanup_hook() {
 }
 
 require_platform
-create_topic "$TOPIC" 3
-write_connector_config "$TMP/$CONNECTOR.json" "topics=$TOPIC" "s3.prefix=$PREFIX" \
-  "errors.deadletterqueue.topic.name=$DLQ" "tasks.max=2" "rotate.interval.ms=1000" "rotate.max.records=700"
-if "$ROOT/scripts/create-connectors.sh" "$TMP/$CONNECTOR.json" >"$TMP/create.out" 2>&1; then
-  ok "test connector RUNNING (2 tasks, rotation 700 records / 1 s)"
-else
-  not_ok "test connector RUNNING"
-  sed 's/^/     | /' "$TMP/create.out"
-  finish
-fi
+start_test_connector "2 tasks, rotation 700 records / 1 s"
 
 # RECORDS events in CHUNKS files produced 2 s apart: the stream runs before, during and after the outage.
 write_chunks "$TMP" "$RECORDS" "$CHUNKS" "$RUN_ID"

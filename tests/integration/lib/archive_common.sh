@@ -63,6 +63,22 @@ json.dump(config, open(out, "w"), indent=2)
 PY
 }
 
+# start_test_connector DESCRIPTION: creates $TOPIC (3 partitions) and the test connector $CONNECTOR
+# archiving it under $PREFIX (DLQ $DLQ, 2 tasks, files rotated every 700 records or 1 s), and checks
+# it is RUNNING (ok/not_ok/finish from lib/checks.sh; the config is written into $TMP).
+start_test_connector() {
+  create_topic "$TOPIC" 3
+  write_connector_config "$TMP/$CONNECTOR.json" "topics=$TOPIC" "s3.prefix=$PREFIX" \
+    "errors.deadletterqueue.topic.name=$DLQ" "tasks.max=2" "rotate.interval.ms=1000" "rotate.max.records=700"
+  if "$ROOT/scripts/create-connectors.sh" "$TMP/$CONNECTOR.json" >"$TMP/create.out" 2>&1; then
+    ok "test connector RUNNING ($1)"
+  else
+    not_ok "test connector RUNNING"
+    sed 's/^/     | /' "$TMP/create.out"
+    finish
+  fi
+}
+
 delete_connector() {
   curl -sS -m 30 -o /dev/null -X DELETE "$CONNECT_URL/connectors/$1" 2>/dev/null || true
 }
