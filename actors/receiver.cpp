@@ -1,7 +1,6 @@
 #include "actors/receiver.hpp"
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -211,13 +210,13 @@ void install_routes(httplib::Server& server, const context_ptr& ctx) {
   server.set_payload_max_length(hc.max_body_bytes);
   // SO_REUSEADDR only (httplib's default adds SO_REUSEPORT, which would let a second instance
   // silently share the port).
-  server.set_socket_options([](socket_t sock) {
+  auto* guard = dynamic_cast<connection_guard*>(&server);
+  server.set_socket_options([guard](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    // A connection that sends nothing is not handed to accept() for 2 s (Linux): idle
-    // connections cost no pool thread and no first-byte wait.
-    int defer_s = static_cast<int>(defer_accept_s);
-    setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s);
+    // A connection that sends nothing is not handed to accept() for 2 s (Linux TCP_DEFER_ACCEPT),
+    // then closed at the accept: idle connections cost no slot, no pool thread, no wait.
+    if (guard != nullptr) guard->configure_listen_socket(sock);
   });
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     request_start = clock_type::now();

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -24,9 +25,11 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// Set on the accept thread while a connection over max_connections is handed to
-// process_and_close_socket: it is answered 503 there instead of being served.
-thread_local bool reject_mode = false;
+// The accept thread hands each new connection to process_and_close_socket twice: first in
+// `check` state, where the connection is only admitted (state `admitted`) or refused and closed
+// there (see admit()), then, if admitted, on a pool thread to be served (state `none`).
+enum class admission { none, check, admitted };
+thread_local admission admission_state = admission::none;
 // When the connection being served by this pool thread was accepted: a connection's first-byte
 // and first-head deadlines count from then, so connections that waited for a thread while their
 // deadlines passed (idle or slowloris peers) are dropped at once instead of holding the thread.
@@ -40,16 +43,15 @@ constexpr std::chrono::milliseconds queued_head_grace{200};
 // pool runs every queued task, also at shutdown).
 class bounded_pool final : public httplib::TaskQueue {
  public:
-  bounded_pool(std::size_t threads, std::size_t max_connections, connection_counters& counters)
-      : pool_(std::max<std::size_t>(threads, 1)), max_(max_connections), counters_(counters) {}
+  bounded_pool(std::size_t threads, connection_counters& counters)
+      : pool_(std::max<std::size_t>(threads, 1)), counters_(counters) {}
 
   void enqueue(std::function<void()> fn) override {
-    if (counters_.open.load(std::memory_order_relaxed) >= max_) {
-      reject_mode = true;
-      fn();  // process_and_close_socket answers 503 and closes, without blocking
-      reject_mode = false;
-      return;
-    }
+    admission_state = admission::check;
+    fn();  // process_and_close_socket admits, or refuses and closes without blocking
+    const bool admitted = admission_state == admission::admitted;
+    admission_state = admission::none;
+    if (!admitted) return;
     counters_.open.fetch_add(1, std::memory_order_relaxed);
     pool_.enqueue([fn = std::move(fn), t = clock_type::now()] {
       accepted_at = t;
@@ -61,7 +63,6 @@ class bounded_pool final : public httplib::TaskQueue {
 
  private:
   httplib::ThreadPool pool_;
-  std::size_t max_;
   connection_counters& counters_;
 };
 
@@ -95,6 +96,26 @@ int wait_for(socket_t sock, short events, std::int64_t timeout_ms) {
     if (r < 0 && errno == EINTR) continue;
     return r > 0 ? 1 : r;
   }
+}
+
+// On the accept thread, for every new connection: true to queue it for a pool thread; false when
+// it was closed here. Refused: a connection that reached accept() without a byte although the
+// listening socket defers silent connections (TCP_DEFER_ACCEPT) for its whole first-byte
+// allowance (an idle peer: it is past its deadline already, so it takes no slot and no thread),
+// and any connection above max_connections (503 + Retry-After when `answer`).
+bool admit(socket_t sock, const connection_limits& limits, connection_counters& counters,
+           bool answer) {
+  if (limits.defer_accept_ms > 0 && limits.defer_accept_ms >= limits.first_byte_timeout_ms &&
+      wait_for(sock, POLLIN, 0) == 0) {
+    counters.timed_out.fetch_add(1, std::memory_order_relaxed);
+    ::close(sock);
+    return false;
+  }
+  if (counters.open.load(std::memory_order_relaxed) >= limits.max_connections) {
+    reject(sock, limits, counters, answer);
+    return false;
+  }
+  return true;
 }
 
 std::int64_t ms_until(clock_type::time_point t) {
@@ -391,8 +412,15 @@ connection_guard::connection_guard(connection_limits limits,
     : limits_(limits),
       counters_(counters ? std::move(counters) : std::make_shared<connection_counters>()) {}
 
+void connection_guard::configure_listen_socket(socket_t sock) {
+  const int defer_s = static_cast<int>((limits_.defer_accept_ms + 999) / 1000);
+  if (defer_s <= 0 ||
+      ::setsockopt(sock, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s) != 0)
+    limits_.defer_accept_ms = 0;
+}
+
 httplib::TaskQueue* connection_guard::make_pool() const {
-  return new bounded_pool(limits_.threads, limits_.max_connections, *counters_);
+  return new bounded_pool(limits_.threads, *counters_);
 }
 
 guarded_server::guarded_server(connection_limits limits,
@@ -402,8 +430,8 @@ guarded_server::guarded_server(connection_limits limits,
 }
 
 bool guarded_server::process_and_close_socket(socket_t sock) {
-  if (reject_mode) {
-    reject(sock, limits_, *counters_, true);
+  if (admission_state == admission::check) {
+    if (admit(sock, limits_, *counters_, true)) admission_state = admission::admitted;
     return true;
   }
   serve_settings s;
@@ -440,8 +468,9 @@ bool guarded_tls_server::is_valid() const {
 }
 
 bool guarded_tls_server::process_and_close_socket(socket_t sock) {
-  if (reject_mode) {
-    reject(sock, limits_, *counters_, false);  // no plain-text answer on a TLS port
+  if (admission_state == admission::check) {
+    // no plain-text 503 on a TLS port
+    if (admit(sock, limits_, *counters_, false)) admission_state = admission::admitted;
     return true;
   }
   bool ret = false;

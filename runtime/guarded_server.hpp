@@ -41,9 +41,11 @@ struct connection_limits {
   std::size_t max_head_bytes = 64 * 1024;
   std::int64_t body_timeout_ms = 30000;  ///< from the end of the head
   std::int64_t retry_after_s = 1;        ///< Retry-After of the 503 above max_connections
-  /// TCP_DEFER_ACCEPT of the listening socket (set by the caller's socket options): a connection
-  /// accepted without data has been silent this long already, so that much of
-  /// first_byte_timeout_ms is used up at the accept (idle peers are dropped at once).
+  /// TCP_DEFER_ACCEPT of the listening socket (connection_guard::configure_listen_socket sets it
+  /// from the server's socket options): a connection accepted without data has been silent this
+  /// long already, so that much of first_byte_timeout_ms is used up at the accept. When it covers
+  /// the whole first_byte_timeout_ms, a connection accepted without data is closed on the accept
+  /// thread (counted as timed out): idle peers take neither a slot nor a thread.
   std::int64_t defer_accept_ms = 0;
 };
 
@@ -58,6 +60,11 @@ class connection_guard {
   /// Connections closed because a head or body deadline passed or the head was too long.
   std::uint64_t timed_out_connections() const noexcept { return counters_->timed_out.load(); }
   const std::shared_ptr<connection_counters>& counters() const noexcept { return counters_; }
+  /// Sets TCP_DEFER_ACCEPT (limits().defer_accept_ms, rounded up to whole seconds) on the
+  /// listening socket: call it from the server's socket options, before it listens. When it
+  /// cannot be set, defer_accept_ms becomes 0 (no deadline is shortened, no connection is
+  /// dropped at the accept for being silent).
+  void configure_listen_socket(socket_t sock);
 
  protected:
   /// `counters`: where to count (nullptr: counters of its own).

@@ -19,7 +19,11 @@ using namespace std::chrono_literals;
 namespace {
 
 struct running_server {
-  explicit running_server(connection_limits limits) : server(limits) {
+  /// `defer_accept`: the listening socket defers silent connections (TCP_DEFER_ACCEPT), as the
+  /// receiver's does.
+  explicit running_server(connection_limits limits, bool defer_accept = false) : server(limits) {
+    if (defer_accept)
+      server.set_socket_options([this](socket_t sock) { server.configure_listen_socket(sock); });
     server.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"OK"})", "application/json");
     });
@@ -117,6 +121,28 @@ TEST_CASE("guarded_server: slowloris and idle connections do not starve a normal
   CHECK(read_all(slow[0]).rfind("HTTP/1.1 400", 0) == 0);
   for (int s : idle) ::close(s);
   for (int s : slow) ::close(s);
+}
+
+TEST_CASE("guarded_server: idle connections deferred past their first-byte deadline take no slot",
+          "[guarded_server]") {
+  connection_limits limits;
+  limits.threads = 1;
+  limits.max_connections = 3;
+  limits.first_byte_timeout_ms = 1000;
+  limits.defer_accept_ms = 1000;
+  running_server srv{limits, true};
+  REQUIRE(srv.server.limits().defer_accept_ms == 1000);  // TCP_DEFER_ACCEPT was set
+  std::vector<int> idle;
+  for (int i = 0; i < 12; ++i) idle.push_back(connect_to(srv.port));
+  // The kernel hands them to accept() once the defer period is over; each is closed there.
+  for (int i = 0; i < 100 && srv.server.timed_out_connections() < 12; ++i)
+    std::this_thread::sleep_for(100ms);
+  CHECK(srv.server.timed_out_connections() == 12);
+  CHECK(srv.server.connections() == 0);
+  CHECK(ping(srv.port, 5s));  // 12 idle peers, 3 slots: a normal client is still served
+  CHECK(srv.server.rejected_connections() == 0);
+  for (int s : idle) CHECK(read_all(s).empty());  // closed without an answer
+  for (int s : idle) ::close(s);
 }
 
 TEST_CASE("guarded_server: over max_connections, 503 + Retry-After at once", "[guarded_server]") {
