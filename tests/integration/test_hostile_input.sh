@@ -56,7 +56,7 @@ printf 'statuses returned: %s\n' "$(cut -f3 "$TMP/results.tsv" | sort | uniq -c 
 # -- still alive and working -----------------------------------------------------------------------
 if service_alive; then ok "service process still running"; else not_ok "service died"; fi
 check "GET /ping after the corpus" '{"status":"OK"}' "$(curl -fsS -m 10 "$SERVICE_URL/ping" 2>/dev/null || echo failed)"
-valid='[{"id":1,"type":"search","event":{"user-agent":"Mozilla/5.0","ip":"1.2.3.4","customer-id":7,"timestamp":"2022-04-28T07:38:46.290271","query":"after the corpus"}}]'
+valid='[{"id":1,"type":"search","event":{"user-agent":"Mozilla/5.0","ip":"1.2.3.4","customer-id":7,"timestamp":"2022-03-28T07:38:46.290271","query":"after the corpus"}}]'
 answer="$(curl -sS -m 20 -w ' %{http_code}' -X POST -H 'Content-Type: application/json' \
   --data-binary "$valid" "$SERVICE_URL/collect" || echo 'curl-failed 000')"
 check "valid batch after the corpus: 200" 200 "${answer##* }"

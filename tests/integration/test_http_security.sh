@@ -26,7 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-valid='[{"id":1,"type":"search","event":{"user-agent":"Mozilla/5.0","ip":"1.2.3.4","customer-id":7,"timestamp":"2022-04-28T07:38:46.290271","query":"cors"}}]'
+valid='[{"id":1,"type":"search","event":{"user-agent":"Mozilla/5.0","ip":"1.2.3.4","customer-id":7,"timestamp":"2022-03-28T07:38:46.290271","query":"cors"}}]'
 SHOP="https://shop.example"
 
 # header NAME FILE: the value of response header NAME in a curl -D dump ("<none>" if absent).
