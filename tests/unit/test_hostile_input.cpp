@@ -15,18 +15,13 @@
 #include "runtime/records.hpp"
 #include "runtime/router.hpp"
 #include "runtime/schema_validator.hpp"
+#include "tests/unit/shared_data.hpp"
 
 using namespace clickstream;
 
 namespace {
 
-std::shared_ptr<const compiled_schema> repo_schema() {
-  std::ifstream in{std::string{CLICKSTREAM_SOURCE_DIR} +
-                   "/schemas/acme.clickstream.raw.events.json"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return compiled_schema::compile(ss.str(), 17, 4, "acme.clickstream.raw.events-value");
-}
+using test::repo_schema;
 
 const std::string event_head =
     R"({"id":1,"type":"search","event":{"user-agent":"UA","ip":"1.2.3.4","customer-id":null,)"

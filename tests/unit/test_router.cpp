@@ -10,18 +10,13 @@
 #include "runtime/records.hpp"
 #include "runtime/router.hpp"
 #include "runtime/schema_validator.hpp"
+#include "tests/unit/shared_data.hpp"
 
 using namespace clickstream;
 
 namespace {
 
-std::shared_ptr<const compiled_schema> repo_schema() {
-  std::ifstream in{std::string{CLICKSTREAM_SOURCE_DIR} +
-                   "/schemas/acme.clickstream.raw.events.json"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return compiled_schema::compile(ss.str(), 17, 4, "acme.clickstream.raw.events-value");
-}
+using test::repo_schema;
 
 std::shared_ptr<collect_batch> batch_of(std::string body) {
   return std::make_shared<collect_batch>(std::move(body), "cid-1", "2026-11-25T10:00:00.000000Z",
