@@ -96,7 +96,11 @@ pipeline_config::pipeline_config(bool use_env) {
       .add(e.transactional_id_prefix, "transactional-id-prefix",
            "transactional.id = <prefix>-<hostname>-<index> (default clickstream-enricher)")
       .add(e.batch_max_events, "batch-max-events", "records per transaction (default 5000)")
-      .add(e.batch_max_wait_ms, "batch-max-wait-ms", "collect a batch at most (default 20)")
+      .add(e.batch_max_wait_ms, "batch-max-wait-ms", "collect a batch at most (default 100)")
+      .add(e.fetch_min_bytes, "fetch-min-bytes",
+           "consumer fetch.min.bytes: fewer, larger fetches (default 65536)")
+      .add(e.fetch_wait_max_ms, "fetch-wait-max-ms",
+           "consumer fetch.wait.max.ms: bound on the wait for fetch-min-bytes (default 100)")
       .add(e.transaction_timeout_ms, "transaction-timeout-ms",
            "transaction.timeout.ms (default 30000)")
       .add(e.commit_timeout_ms, "commit-timeout-ms",
@@ -121,7 +125,9 @@ pipeline_config::pipeline_config(bool use_env) {
       .add(u.emit_interval_ms, "emit-interval-ms",
            "a day's count is emitted at most once per interval (default 1000)")
       .add(u.max_future_days, "max-future-days",
-           "events dated later than today + this are not counted (default 1)");
+           "events dated later than today + this are not counted (default 1)")
+      .add(u.fetch_min_bytes, "fetch-min-bytes", "consumer fetch.min.bytes (default 65536)")
+      .add(u.fetch_wait_max_ms, "fetch-wait-max-ms", "consumer fetch.wait.max.ms (default 100)");
   opt_group{custom_options_, "log"}.add(log_level, "level", "debug|info|warning|error");
 }
 

@@ -23,6 +23,8 @@ bool ensure_started(self_ptr self) {
   s.output_topic = st.cfg.output_topic;
   s.counting.window_days = st.cfg.window_days;
   s.counting.emit_interval_ms = st.cfg.emit_interval_ms;
+  s.fetch_min_bytes = st.cfg.fetch_min_bytes;
+  s.fetch_wait_max_ms = st.cfg.fetch_wait_max_ms;
   s.max_future_days = st.cfg.max_future_days;
   auto loop = std::make_unique<unique_users_loop>(s, st.metrics.get());
   try {

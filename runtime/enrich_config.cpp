@@ -9,6 +9,14 @@ std::vector<std::string> check(const enrich_service_config& cfg) {
   if (e.enabled && e.count > 64) problems.push_back("enricher.count must be at most 64");
   if (e.batch_max_events == 0) problems.push_back("enricher.batch-max-events must be at least 1");
   if (e.batch_max_wait_ms < 0) problems.push_back("enricher.batch-max-wait-ms must be >= 0");
+  if (e.fetch_min_bytes < 1 || e.fetch_min_bytes > 100000000)
+    problems.push_back("enricher.fetch-min-bytes must be between 1 and 100000000");
+  if (e.fetch_wait_max_ms < 0 || e.fetch_wait_max_ms > 300000)
+    problems.push_back("enricher.fetch-wait-max-ms must be between 0 and 300000");
+  if (u.fetch_min_bytes < 1 || u.fetch_min_bytes > 100000000)
+    problems.push_back("unique-users.fetch-min-bytes must be between 1 and 100000000");
+  if (u.fetch_wait_max_ms < 0 || u.fetch_wait_max_ms > 300000)
+    problems.push_back("unique-users.fetch-wait-max-ms must be between 0 and 300000");
   if (e.transaction_timeout_ms < 1000) {
     problems.push_back("enricher.transaction-timeout-ms must be at least 1000");
   }

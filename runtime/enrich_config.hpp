@@ -20,7 +20,11 @@ struct enricher_config {
   /// transactional.id = <prefix>-<hostname>-<index>: stable across restarts (zombie fencing)
   std::string transactional_id_prefix = "clickstream-enricher";
   std::size_t batch_max_events = 5000;  ///< records per transaction
-  std::int64_t batch_max_wait_ms = 20;  ///< collect a batch for at most this long
+  std::int64_t batch_max_wait_ms = 100;  ///< collect a batch for at most this long
+  /// consumer fetch.min.bytes / fetch.wait.max.ms: the broker answers a fetch once this much is
+  /// ready or the wait is over, so a busy topic costs a few fetches per second, not one per append
+  std::int64_t fetch_min_bytes = 65536;
+  std::int64_t fetch_wait_max_ms = 100;
   std::int64_t transaction_timeout_ms = 30000;
   std::int64_t commit_timeout_ms = 30000;
   std::int64_t retry_backoff_ms = 1000;  ///< after an abort or a failed start
@@ -37,6 +41,8 @@ struct unique_users_config {
   int window_days = 90;                  ///< days kept, relative to the newest event day seen
   std::int64_t emit_interval_ms = 1000;  ///< a day's count is emitted at most once per interval
   int max_future_days = 1;               ///< events dated after today + this are not counted
+  std::int64_t fetch_min_bytes = 65536;  ///< consumer fetch.min.bytes (see enricher_config)
+  std::int64_t fetch_wait_max_ms = 100;  ///< consumer fetch.wait.max.ms
 };
 
 struct enrich_service_config {

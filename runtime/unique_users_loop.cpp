@@ -77,6 +77,8 @@ void unique_users_loop::start() {
   set(cc, "isolation.level", "read_committed");
   set(cc, "enable.auto.commit", "false");
   set(cc, "enable.partition.eof", "true");
+  set(cc, "fetch.min.bytes", std::to_string(settings_.fetch_min_bytes));
+  set(cc, "fetch.wait.max.ms", std::to_string(settings_.fetch_wait_max_ms));
   set(cc, "auto.offset.reset", "earliest");
   // Prefetch bound (librdkafka's default is 64 MiB per consumer): resident memory stays bounded.
   set(cc, "queued.max.messages.kbytes", "8192");

@@ -39,6 +39,8 @@ struct unique_users_settings {
   unique_users_options counting;  // window_days, emit_interval_ms
   int max_future_days = 1;        // events dated after today (UTC) + this are not counted
   std::int64_t poll_timeout_ms = 100;
+  std::int64_t fetch_min_bytes = 65536;  // consumer fetch.min.bytes
+  std::int64_t fetch_wait_max_ms = 100;  // consumer fetch.wait.max.ms
   std::int64_t commit_interval_ms = 5000;
   std::int64_t metadata_timeout_ms = 5000;
   std::vector<std::pair<std::string, std::string>> consumer_properties;
