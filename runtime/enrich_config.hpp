@@ -19,7 +19,7 @@ struct enricher_config {
   std::string latest_subject = "acme.clickstream.latest.events-value";
   /// transactional.id = <prefix>-<hostname>-<index>: stable across restarts (zombie fencing)
   std::string transactional_id_prefix = "clickstream-enricher";
-  std::size_t batch_max_events = 5000;  ///< records per transaction
+  std::size_t batch_max_events = 5000;   ///< records per transaction
   std::int64_t batch_max_wait_ms = 100;  ///< collect a batch for at most this long
   /// consumer fetch.min.bytes / fetch.wait.max.ms: the broker answers a fetch once this much is
   /// ready or the wait is over, so a busy topic costs a few fetches per second, not one per append

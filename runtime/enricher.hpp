@@ -37,12 +37,12 @@ struct enricher_settings {
   std::string latest_topic = "acme.clickstream.latest.events";
   std::string invalid_topic = "acme.clickstream.invalid.events";
   std::string transactional_id = "clickstream-enricher-0";  // stable across restarts: fencing
-  std::int32_t latest_schema_id = -1;   // id of the latest-events schema (resolved at start)
-  std::size_t batch_max_events = 5000;  // per transaction
+  std::int32_t latest_schema_id = -1;    // id of the latest-events schema (resolved at start)
+  std::size_t batch_max_events = 5000;   // per transaction
   std::int64_t batch_max_wait_ms = 100;  // collect a batch for at most this long
   std::int64_t fetch_min_bytes = 65536;  // consumer fetch.min.bytes
   std::int64_t fetch_wait_max_ms = 100;  // consumer fetch.wait.max.ms (lag bound when idle)
-  std::int64_t poll_timeout_ms = 200;   // idle poll
+  std::int64_t poll_timeout_ms = 200;    // idle poll
   std::int64_t transaction_timeout_ms = 30000;
   std::int64_t commit_timeout_ms = 30000;
   std::int64_t init_timeout_ms = 5000;  // init_transactions (at most commit_timeout_ms)

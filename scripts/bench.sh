@@ -9,6 +9,7 @@
 #      peak RSS, raw-to-latest lag p99 (enricher histogram), then /collect latency at half the
 #      maximum rate (clickstream-generator --rate)
 #   4. scaling against the number of validator and producer actors (the service restarted per point)
+#   5. ingest alone: the service with the enricher and unique-users off, max and half of its max rate
 # Writes BENCHMARKS.md at the repository root (BENCH_RESULTS; the hand-written part after the marker
 # line "<!-- hand-written below -->" is kept), the plot docs/bench-concurrency.svg (BENCH_PLOT,
 # gnuplot) and prints the table, then a last line
@@ -299,14 +300,21 @@ fi
 HALF_RATE="$(calc "$MAX_EPS / 2")"
 if [[ "$HALF_C" == auto ]]; then HALF_C=$((BEST_C / 2 > 16 ? BEST_C / 2 : 16)); fi
 [[ "$HALF_C" =~ ^[1-9][0-9]*$ ]] || die "BENCH_HALF_CONCURRENCY must be a positive integer or auto, got '$HALF_C'"
-step "half load: clickstream-generator --rate $HALF_RATE --concurrency $HALF_C for $((DURATION * 2))s"
-set +e
-HALF_LINE="$("$GEN" "http://127.0.0.1:$HTTP_PORT" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" \
-  --duration "$((DURATION * 2))" --quiet 2>"$WORK/half.err")"
-half_rc=$?
-set -e
-echo "$HALF_LINE" >&2
-[[ "$HALF_LINE" == generator:* ]] || die "the generator printed no summary (exit $half_rc): $(tail -3 "$WORK/half.err")"
+# paced_run RATE SECONDS TAG: the generator at RATE events/s on HALF_C connections against the service;
+# sets PACED_LINE (its summary line).
+paced_run() {
+  local rc
+  step "$3: clickstream-generator --rate $1 --concurrency $HALF_C for $2s"
+  set +e
+  PACED_LINE="$("$GEN" "http://127.0.0.1:$HTTP_PORT" "$SAMPLE" --rate "$1" --concurrency "$HALF_C" \
+    --duration "$2" --quiet 2>"$WORK/$3.err")"
+  rc=$?
+  set -e
+  echo "$PACED_LINE" >&2
+  [[ "$PACED_LINE" == generator:* ]] || die "the generator printed no summary (exit $rc): $(tail -3 "$WORK/$3.err")"
+}
+paced_run "$HALF_RATE" "$((DURATION * 2))" "half load"
+HALF_LINE="$PACED_LINE"
 HALF_EPS="$(calc "$(field "$HALF_LINE" events_per_s)")"
 HALF_P50="$(field "$HALF_LINE" p50_ms)"
 HALF_P99="$(field "$HALF_LINE" p99_ms)"
@@ -332,6 +340,25 @@ for vp in $ACTOR_SWEEP; do
   ACTOR_ROWS+="| $nv | $np | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx)$RUN_NOTE | $RUN_CPU |"$'\n'
   stop_pipeline
 done
+# ---------------------------------------------------------------- 5. ingest alone
+# The same service with the enricher and the unique-users counter off (a config file: CAF 0.17 takes
+# no "=false" for a boolean flag): what the collector path reaches when the consumers run elsewhere.
+INGEST_CONF="$WORK/ingest-only.conf"
+printf '[enricher]\nenabled=false\n\n[unique-users]\nenabled=false\n' >"$INGEST_CONF"
+step "ingest alone (enricher and unique-users off): wrk -c $BEST_C for ${DURATION}s, then half its rate"
+PIPELINE_EXTRA_ARGS="$BASE_EXTRA_ARGS --config-file=$INGEST_CONF" \
+  start_pipeline "$PIPE" "$WORK/pipeline.ingest.log" "$(free_port)" "$(free_port)"
+HTTP_PORT="$PIPELINE_HTTP_PORT"
+METRICS_URL="http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics"
+wrk_run "$HTTP_PORT" "$BEST_C" "$WARMUP" >/dev/null
+service_run "$BEST_C" "$DURATION" ingest
+echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
+INGEST_EPS="$RUN_EPS" INGEST_LINE="$RUN_LINE" INGEST_CPU="$RUN_CPU" INGEST_NOTE="$RUN_NOTE"
+INGEST_HALF_RATE="$(calc "$INGEST_EPS / 2")"
+paced_run "$INGEST_HALF_RATE" "$DURATION" "ingest half load"
+INGEST_HALF_LINE="$PACED_LINE"
+stop_pipeline
+
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- results
@@ -425,6 +452,16 @@ ${PLOT_NOTE}
 | validators | producers | accepted events/s | ratio to $BASE_NAME ceiling | p50 ms | p99 ms | non-2xx | service CPU (cores) |
 |---|---|---|---|---|---|---|---|
 ${ACTOR_ROWS}
+## Ingest alone: the same service with the enricher and the unique-users counter off (${DURATION} s each)
+
+What the collector path (HTTP, validation, Kafka acknowledgements) reaches when the consumers run on
+other cores; the \`bench:\` line and the goals above are for the whole service.
+
+| figure | value | ratio to $BASE_NAME ceiling | service CPU (cores) |
+|---|---|---|---|
+| max throughput, accepted events/s (wrk -c $BEST_C), p50 / p99 | $INGEST_EPS, $(field "$INGEST_LINE" p50_ms) / $(field "$INGEST_LINE" p99_ms) ms, non-2xx $(field "$INGEST_LINE" non2xx)$INGEST_NOTE | $(calc "$INGEST_EPS / $BASE" 2) | $INGEST_CPU |
+| /collect latency at half that rate p50 / p99 (generator --rate $INGEST_HALF_RATE -c $HALF_C: $(calc "$(field "$INGEST_HALF_LINE" events_per_s)") events/s, failed $(field "$INGEST_HALF_LINE" failed)) | $(field "$INGEST_HALF_LINE" p50_ms) / $(field "$INGEST_HALF_LINE" p99_ms) ms | | |
+
 Command: \`make bench\` (\`scripts/bench.sh\`). Accepted events/s come from the service's own
 \`clickstream_events_valid_total\` over the wall time of each wrk run; latencies are wrk's (max load)
 and the generator's (half load). The client runs on the same 2 cores as the service, Kafka and the
