@@ -152,6 +152,27 @@ void pipeline_config::print_help(std::ostream& out) const {
   }
 }
 
+caf::error pipeline_config::parse_args(string_list args, const char* config_file) {
+  std::vector<std::pair<const caf::config_option*, bool>> booleans;
+  string_list rest;
+  for (auto& arg : args) {
+    const auto eq = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+      const auto value = arg.substr(eq + 1);
+      const auto* opt =
+          custom_options_.qualified_name_lookup(caf::string_view{arg.data() + 2, eq - 2});
+      if (opt != nullptr && opt->is_flag() && (value == "true" || value == "false")) {
+        booleans.emplace_back(opt, value == "true");
+        continue;  // anything else reaches CAF's parser, which reports it
+      }
+    }
+    rest.push_back(std::move(arg));
+  }
+  if (auto err = parse(std::move(rest), config_file)) return err;
+  for (const auto& [opt, value] : booleans) opt->store(caf::config_value{value});
+  return caf::none;
+}
+
 bool pipeline_config::is_service_group(const std::string& cat) {
   for (const char* g : {"http", "validator", "producer", "kafka", "registry", "metrics", "limits",
                         "supervisor", "enricher", "unique-users", "log"})

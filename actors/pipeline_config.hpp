@@ -22,6 +22,11 @@ class pipeline_config : public caf::actor_system_config {
   enrich_service_config enrich;  ///< enricher.* and unique-users.* (runtime/enrich_config.hpp)
   std::string log_level = "info";
 
+  /// Like caf::actor_system_config::parse, and a boolean option also takes "--group.key=true" or
+  /// "--group.key=false" (CAF 0.17 accepts a boolean only as a bare flag, so no boolean that
+  /// defaults to true could be turned off on the command line). The flag wins over the file.
+  caf::error parse_args(string_list args, const char* config_file = nullptr);
+
   /// --help: the service's own options (CAF's --help shows only its global group; the CAF
   /// runtime options remain under --long-help).
   void print_help(std::ostream& out) const;

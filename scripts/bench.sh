@@ -341,12 +341,10 @@ for vp in $ACTOR_SWEEP; do
   stop_pipeline
 done
 # ---------------------------------------------------------------- 5. ingest alone
-# The same service with the enricher and the unique-users counter off (a config file: CAF 0.17 takes
-# no "=false" for a boolean flag): what the collector path reaches when the consumers run elsewhere.
-INGEST_CONF="$WORK/ingest-only.conf"
-printf '[enricher]\nenabled=false\n\n[unique-users]\nenabled=false\n' >"$INGEST_CONF"
+# The same service with the enricher and the unique-users counter off: what the collector path
+# reaches when the consumers run elsewhere.
 step "ingest alone (enricher and unique-users off): wrk -c $BEST_C for ${DURATION}s, then half its rate"
-PIPELINE_EXTRA_ARGS="$BASE_EXTRA_ARGS --config-file=$INGEST_CONF" \
+PIPELINE_EXTRA_ARGS="$BASE_EXTRA_ARGS --enricher.enabled=false --unique-users.enabled=false" \
   start_pipeline "$PIPE" "$WORK/pipeline.ingest.log" "$(free_port)" "$(free_port)"
 HTTP_PORT="$PIPELINE_HTTP_PORT"
 METRICS_URL="http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics"

@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       return 0;
     }
   }
-  if (auto err = cfg.parse(argc, argv)) {
+  if (auto err = cfg.parse_args(caf::actor_system_config::string_list(argv + 1, argv + argc))) {
     std::cerr << "clickstream-pipeline: bad configuration: " << cfg.render(err) << "\n";
     return 1;
   }

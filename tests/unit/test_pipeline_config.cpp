@@ -55,6 +55,29 @@ TEST_CASE("config/clickstream.conf documents every option", "[config]") {
   }
 }
 
+TEST_CASE("boolean options take =true and =false on the command line", "[config]") {
+  pipeline_config cfg{false};
+  REQUIRE(cfg.enrich.enricher.enabled);
+  REQUIRE(cfg.enrich.enricher.validate);
+  REQUIRE_FALSE(cfg.parse_args({"--enricher.enabled=false", "--unique-users.enabled=false",
+                                "--enricher.validate=false", "--http.port=60002"},
+                               conf_path.c_str()));
+  CHECK_FALSE(cfg.enrich.enricher.enabled);
+  CHECK_FALSE(cfg.enrich.unique_users.enabled);
+  CHECK_FALSE(cfg.enrich.enricher.validate);
+  CHECK(cfg.enrich.enricher.static_membership);  // untouched: the file's (and default) true
+  CHECK(cfg.svc.http.port == 60002);
+
+  pipeline_config on{false};
+  REQUIRE_FALSE(on.parse_args({"--enricher.validate=false", "--enricher.validate=true"}));
+  CHECK(on.enrich.enricher.validate);                    // the last one wins
+  REQUIRE_FALSE(on.parse_args({"--enricher.enabled"}));  // the bare flag still works
+  CHECK(on.enrich.enricher.enabled);
+
+  pipeline_config bad{false};
+  CHECK(bad.parse_args({"--enricher.enabled=maybe"}));  // CAF's parser rejects it
+}
+
 TEST_CASE("flags override the file", "[config]") {
   pipeline_config cfg{false};
   REQUIRE_FALSE(cfg.parse(
