@@ -325,32 +325,32 @@ stop_pipeline
 
 # ---------------------------------------------------------------- 4. actor counts
 # The service restarted with each validators:producers pair, wrk at the sweep's best concurrency.
+# restarted_run "FLAGS" TAG: the service restarted with the base flags plus FLAGS, a warm-up, then
+# service_run at the sweep's best concurrency for DURATION (sets what service_run sets).
+restarted_run() {
+  PIPELINE_EXTRA_ARGS="$BASE_EXTRA_ARGS $1" \
+    start_pipeline "$PIPE" "$WORK/pipeline.$2.log" "$(free_port)" "$(free_port)"
+  HTTP_PORT="$PIPELINE_HTTP_PORT"
+  METRICS_URL="http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics"
+  wrk_run "$HTTP_PORT" "$BEST_C" "$WARMUP" >/dev/null
+  service_run "$BEST_C" "$DURATION" "$2"
+  echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
+}
 ACTOR_ROWS=""
 for vp in $ACTOR_SWEEP; do
   [[ "$vp" =~ ^([1-9][0-9]*):([1-9][0-9]*)$ ]] || die "BENCH_ACTOR_SWEEP: '$vp' is not V:P"
   nv="${BASH_REMATCH[1]}" np="${BASH_REMATCH[2]}"
   step "actors: --validator.count=$nv --producer.count=$np, wrk -c $BEST_C for ${DURATION}s"
-  PIPELINE_EXTRA_ARGS="$BASE_EXTRA_ARGS --validator.count=$nv --producer.count=$np" \
-    start_pipeline "$PIPE" "$WORK/pipeline.$nv.$np.log" "$(free_port)" "$(free_port)"
-  HTTP_PORT="$PIPELINE_HTTP_PORT"
-  METRICS_URL="http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics"
-  wrk_run "$HTTP_PORT" "$BEST_C" "$WARMUP" >/dev/null
-  service_run "$BEST_C" "$DURATION" "actors$nv.$np"
-  echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
+  restarted_run "--validator.count=$nv --producer.count=$np" "actors$nv.$np"
   ACTOR_ROWS+="| $nv | $np | $RUN_EPS | $(calc "$RUN_EPS / $BASE" 2) | $(field "$RUN_LINE" p50_ms) | $(field "$RUN_LINE" p99_ms) | $(field "$RUN_LINE" non2xx)$RUN_NOTE | $RUN_CPU |"$'\n'
   stop_pipeline
 done
+
 # ---------------------------------------------------------------- 5. ingest alone
 # The same service with the enricher and the unique-users counter off: what the collector path
 # reaches when the consumers run elsewhere.
 step "ingest alone (enricher and unique-users off): wrk -c $BEST_C for ${DURATION}s, then half its rate"
-PIPELINE_EXTRA_ARGS="$BASE_EXTRA_ARGS --enricher.enabled=false --unique-users.enabled=false" \
-  start_pipeline "$PIPE" "$WORK/pipeline.ingest.log" "$(free_port)" "$(free_port)"
-HTTP_PORT="$PIPELINE_HTTP_PORT"
-METRICS_URL="http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics"
-wrk_run "$HTTP_PORT" "$BEST_C" "$WARMUP" >/dev/null
-service_run "$BEST_C" "$DURATION" ingest
-echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
+restarted_run "--enricher.enabled=false --unique-users.enabled=false" ingest
 INGEST_EPS="$RUN_EPS" INGEST_LINE="$RUN_LINE" INGEST_CPU="$RUN_CPU" INGEST_NOTE="$RUN_NOTE"
 INGEST_HALF_RATE="$(calc "$INGEST_EPS / 2")"
 paced_run "$INGEST_HALF_RATE" "$DURATION" "ingest half load"
