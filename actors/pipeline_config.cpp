@@ -1,5 +1,7 @@
 #include "actors/pipeline_config.hpp"
 
+#include <map>
+
 #include <cstdlib>
 
 namespace clickstream {
@@ -153,16 +155,18 @@ void pipeline_config::print_help(std::ostream& out) const {
 }
 
 caf::error pipeline_config::parse_args(string_list args, const char* config_file) {
-  std::vector<std::pair<const caf::config_option*, bool>> booleans;
+  // Every form of a boolean flag (bare, =true, =false) is taken here, so the last one given wins.
+  std::map<const caf::config_option*, bool> booleans;
   string_list rest;
   for (auto& arg : args) {
-    const auto eq = arg.find('=');
-    if (arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      const auto value = arg.substr(eq + 1);
+    if (arg.rfind("--", 0) == 0) {
+      const auto eq = arg.find('=');
+      const auto name_end = eq == std::string::npos ? arg.size() : eq;
       const auto* opt =
-          custom_options_.qualified_name_lookup(caf::string_view{arg.data() + 2, eq - 2});
+          custom_options_.qualified_name_lookup(caf::string_view{arg.data() + 2, name_end - 2});
+      const auto value = eq == std::string::npos ? std::string{"true"} : arg.substr(eq + 1);
       if (opt != nullptr && opt->is_flag() && (value == "true" || value == "false")) {
-        booleans.emplace_back(opt, value == "true");
+        booleans[opt] = value == "true";
         continue;  // anything else reaches CAF's parser, which reports it
       }
     }

@@ -2,6 +2,18 @@
 
 namespace clickstream {
 
+namespace {
+
+void check_range(std::vector<std::string>& problems, const char* key, std::int64_t value,
+                 std::int64_t min, std::int64_t max) {
+  if (value < min || value > max) {
+    problems.push_back(std::string(key) + " must be between " + std::to_string(min) + " and " +
+                       std::to_string(max));
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> check(const enrich_service_config& cfg) {
   std::vector<std::string> problems;
   const auto& e = cfg.enricher;
@@ -9,14 +21,10 @@ std::vector<std::string> check(const enrich_service_config& cfg) {
   if (e.enabled && e.count > 64) problems.push_back("enricher.count must be at most 64");
   if (e.batch_max_events == 0) problems.push_back("enricher.batch-max-events must be at least 1");
   if (e.batch_max_wait_ms < 0) problems.push_back("enricher.batch-max-wait-ms must be >= 0");
-  if (e.fetch_min_bytes < 1 || e.fetch_min_bytes > 100000000)
-    problems.push_back("enricher.fetch-min-bytes must be between 1 and 100000000");
-  if (e.fetch_wait_max_ms < 0 || e.fetch_wait_max_ms > 300000)
-    problems.push_back("enricher.fetch-wait-max-ms must be between 0 and 300000");
-  if (u.fetch_min_bytes < 1 || u.fetch_min_bytes > 100000000)
-    problems.push_back("unique-users.fetch-min-bytes must be between 1 and 100000000");
-  if (u.fetch_wait_max_ms < 0 || u.fetch_wait_max_ms > 300000)
-    problems.push_back("unique-users.fetch-wait-max-ms must be between 0 and 300000");
+  check_range(problems, "enricher.fetch-min-bytes", e.fetch_min_bytes, 1, 100000000);
+  check_range(problems, "enricher.fetch-wait-max-ms", e.fetch_wait_max_ms, 0, 300000);
+  check_range(problems, "unique-users.fetch-min-bytes", u.fetch_min_bytes, 1, 100000000);
+  check_range(problems, "unique-users.fetch-wait-max-ms", u.fetch_wait_max_ms, 0, 300000);
   if (e.transaction_timeout_ms < 1000) {
     problems.push_back("enricher.transaction-timeout-ms must be at least 1000");
   }

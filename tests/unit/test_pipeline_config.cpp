@@ -73,6 +73,9 @@ TEST_CASE("boolean options take =true and =false on the command line", "[config]
   CHECK(on.enrich.enricher.validate);                    // the last one wins
   REQUIRE_FALSE(on.parse_args({"--enricher.enabled"}));  // the bare flag still works
   CHECK(on.enrich.enricher.enabled);
+  pipeline_config mixed{false};
+  REQUIRE_FALSE(mixed.parse_args({"--unique-users.enabled=false", "--unique-users.enabled"}));
+  CHECK(mixed.enrich.unique_users.enabled);  // in order, whatever the form
 
   pipeline_config bad{false};
   CHECK(bad.parse_args({"--enricher.enabled=maybe"}));  // CAF's parser rejects it

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "runtime/config.hpp"
+#include "runtime/enrich_config.hpp"
 
 using namespace clickstream;
 
@@ -98,4 +99,19 @@ TEST_CASE("producer properties: idempotent, acks=all, bounded queue", "[config]"
   CHECK(props["queue.buffering.max.messages"] == "100000");
   CHECK(props["queue.buffering.max.kbytes"] == "65536");
   CHECK(props["bootstrap.servers"] == "localhost:9092");
+}
+
+TEST_CASE("enrich config check: defaults pass, each bad fetch setting is named", "[config]") {
+  enrich_service_config c;
+  CHECK(check(c).empty());
+  c.enricher.fetch_min_bytes = 0;
+  c.enricher.fetch_wait_max_ms = -1;
+  c.unique_users.fetch_min_bytes = 200000000;
+  c.unique_users.fetch_wait_max_ms = 300001;
+  const auto problems = check(c);
+  REQUIRE(problems.size() == 4);
+  CHECK(problems[0] == "enricher.fetch-min-bytes must be between 1 and 100000000");
+  CHECK(problems[1] == "enricher.fetch-wait-max-ms must be between 0 and 300000");
+  CHECK(problems[2] == "unique-users.fetch-min-bytes must be between 1 and 100000000");
+  CHECK(problems[3] == "unique-users.fetch-wait-max-ms must be between 0 and 300000");
 }
