@@ -1,7 +1,11 @@
-// Micro benchmark of the collector's pure hot path on one core: parse a body (1-10 real events),
-// validate every event, encode raw records (Confluent value + visitor key) and invalid records.
+// Micro benchmark of the pure hot paths on one core. The collector's: parse a body (1-10 real
+// events), validate every event, encode raw records (Confluent value + visitor key) and invalid
+// records. The enricher's: parse one event, validate it again, build the metadata (user agent,
+// page, referrer, day) and the enriched event. Under valgrind --tool=callgrind the same runs give
+// instruction counts (bench/bench_core.sh --callgrind).
 // Usage: bench_core <schema.json> <sample-events.jsonl> [repetitions] [fixture-invalid.jsonl]
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -13,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/batch_parser.hpp"
+#include "runtime/metadata.hpp"
 #include "runtime/records.hpp"
 #include "runtime/schema_validator.hpp"
 
@@ -90,6 +95,52 @@ result run(const std::vector<std::string>& bodies, int reps, event_validator& va
   return r;
 }
 
+// The enricher's per-record work (runtime/enricher.cpp, enricher::process) without Kafka.
+result run_enrich(const std::vector<std::string>& events, int reps, event_validator& validator) {
+  simdjson::dom::parser parser;
+  std::vector<validation_error> errors;
+  std::string meta, out, reason;
+  const std::string cid = new_correlation_id();
+  const std::string received_at = format_rfc3339_utc(std::chrono::system_clock::now());
+  const enrichment_options opts;
+  result r;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int rep = 0; rep < reps; ++rep) {
+    std::int64_t offset = 0;
+    for (const auto& e : events) {
+      simdjson::dom::element doc;
+      if (parser.parse(e.data(), e.size()).get(doc) != simdjson::SUCCESS) {
+        throw std::runtime_error("bad event");
+      }
+      ++r.events;
+      errors.clear();
+      event_fields fields;
+      if (!validator.validate(doc, errors) || !extract_event_fields(doc, fields, reason)) {
+        ++r.invalid;
+        continue;
+      }
+      metadata_context ctx;
+      ctx.correlation_id = cid;
+      ctx.received_at = received_at;
+      ctx.received_at_us = 1764000000000000;
+      ctx.processed_at_us = 1764000000100000 + offset;
+      ctx.schema_subject = validator.schema().subject();
+      ctx.schema_id = validator.schema().id();
+      ctx.schema_version = validator.schema().version();
+      ctx.source_topic = "acme.clickstream.raw.events";
+      ctx.source_partition = 0;
+      ctx.source_offset = offset++;
+      meta.clear();
+      append_metadata_json(meta, ctx, fields, opts);
+      out.clear();
+      append_enriched_event(out, e, meta);
+      r.bytes += out.size();
+    }
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
 void report(const char* what, const result& r) {
   std::cout << std::left << std::setw(44) << what << std::right << std::setw(12)
             << static_cast<long>(static_cast<double>(r.events) / r.seconds) << " events/s"
@@ -121,15 +172,25 @@ int main(int argc, char** argv) {
             << " bodies of 1-10 events, x" << reps
             << "; fast path: " << (schema->fast() ? "yes" : "no (" + schema->fast_path_note() + ")")
             << "\n";
+  // BENCH_CORE_ONLY=collector|enricher runs one path (for callgrind's per-path counts).
+  const char* only_env = std::getenv("BENCH_CORE_ONLY");
+  const std::string only = only_env ? only_env : "";
+  const bool collector = only.empty() || only == "collector";
+  const bool enricher = only.empty() || only == "enricher";
   event_validator fast(schema);
   event_validator slow(schema);
   slow.set_fast_path(false);
-  report("parse", run(bodies, reps, fast, mode::parse));
-  report("parse + validate (fast path)", run(bodies, reps, fast, mode::validate));
-  report("parse + validate (valijson only)",
-         run(bodies, std::max(1, reps / 5), slow, mode::validate));
-  report("parse + validate + encode (fast path)", run(bodies, reps, fast, mode::encode));
-  if (argc > 4) {
+  if (collector) {
+    if (only.empty()) {
+      report("parse", run(bodies, reps, fast, mode::parse));
+      report("parse + validate (fast path)", run(bodies, reps, fast, mode::validate));
+      report("parse + validate (valijson only)",
+             run(bodies, std::max(1, reps / 5), slow, mode::validate));
+    }
+    report("parse + validate + encode (fast path)", run(bodies, reps, fast, mode::encode));
+  }
+  if (enricher) report("enricher: parse + validate + metadata + event", run_enrich(sample, reps, fast));
+  if (argc > 4 && only.empty()) {
     std::vector<std::string> bad;
     std::istringstream in(slurp(argv[4]));
     for (std::string line; std::getline(in, line);) {

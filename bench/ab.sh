@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A/B comparison of service flags, alternating runs on the same platform (the tuning log's method):
+#   bench/ab.sh [ROUNDS] -- "FLAGS A" "FLAGS B" ...
+# Each run starts build/clickstream-pipeline with bench topics of its own plus the variant's flags,
+# warms up, runs wrk at AB_CONNECTIONS for AB_DURATION seconds (max load), then the generator at
+# AB_HALF_RATE events/s on AB_HALF_CONNECTIONS connections (paced load), and prints one line:
+#   ab: variant=K eps=... wrk_p99_ms=... paced_eps=... paced_p99_ms=... service_cores=... broker_cores=...
+# Knobs (env): AB_CONNECTIONS (64), AB_DURATION (8), AB_WARMUP (3), AB_HALF_RATE (20000),
+# AB_HALF_CONNECTIONS (32), AB_PARTITIONS (6; a variant starting with "@partitions=N " sets its own),
+# BUILD_DIR (build). The platform must be up (make up); the build is not
+# redone. Figures move with the machine's load: compare variants within a round.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/lib/env.sh
+source "$ROOT/scripts/lib/env.sh"
+# shellcheck source=platform/versions.env
+source "$ROOT/platform/versions.env"
+# shellcheck source=scripts/lib/kafka.sh
+source "$ROOT/scripts/lib/kafka.sh"
+# shellcheck source=scripts/lib/pipeline.sh
+source "$ROOT/scripts/lib/pipeline.sh"
+
+ROUNDS=1
+if [[ "${1:-}" =~ ^[1-9][0-9]*$ ]]; then
+  ROUNDS="$1"
+  shift
+fi
+[[ "${1:-}" == -- ]] && shift
+(($# >= 1)) || die "usage: bench/ab.sh [ROUNDS] -- \"FLAGS A\" \"FLAGS B\" ..."
+VARIANTS=("$@")
+BUILD_DIR="${BUILD_DIR:-build}"
+C="${AB_CONNECTIONS:-64}"
+D="${AB_DURATION:-8}"
+W="${AB_WARMUP:-3}"
+HALF_RATE="${AB_HALF_RATE:-20000}"
+HALF_C="${AB_HALF_CONNECTIONS:-32}"
+PIPE="$BUILD_DIR/clickstream-pipeline"
+GEN="$BUILD_DIR/clickstream-generator"
+[[ -x "$PIPE" && -x "$GEN" ]] || die "$PIPE or $GEN missing: run 'make build' first"
+SAMPLE="$(find_sample_dataset "$ROOT")"
+[[ -n "$SAMPLE" ]] || die "the real sample is absent (../shared/data/sample-events.jsonl)"
+CLK_TCK="$(getconf CLK_TCK)"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/clickstream-ab.XXXXXX")"
+PIPELINE_PID=""
+PREFIX=""
+
+topics_tool() { kafka_run_class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" "$@"; }
+field() { sed -n "s/.*[ :]$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
+calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+broker_pid() {
+  local port="${KAFKA_BOOTSTRAP_SERVERS##*:}"
+  ss -ltnpH "sport = :${port%%,*}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
+}
+valid_total() {
+  curl -sf --max-time 5 "http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics" |
+    awk '/^clickstream_events_valid_total/ { s += $2 } END { printf "%.0f", s }'
+}
+
+cleanup() {
+  stop_pipeline || true
+  if [[ -n "$PREFIX" ]]; then topics_tool --delete --topic "${PREFIX//./\\.}\\..*" >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+run_variant() {
+  local k="$1" flags="$2" parts="${AB_PARTITIONS:-6}" b s0 s1 b0 b1 t0 t1 v0 v1 line paced
+  if [[ "$flags" =~ ^@partitions=([0-9]+)\ *(.*)$ ]]; then
+    parts="${BASH_REMATCH[1]}"
+    flags="${BASH_REMATCH[2]}"
+  fi
+  PREFIX="clickstream.ab.$(date -u +%H%M%S)-$$-$k"
+  for t in raw invalid latest unique; do
+    topics_tool --create --topic "$PREFIX.$t" --partitions "$parts" --replication-factor 1 >/dev/null
+  done
+  PIPELINE_EXTRA_ARGS="--kafka.raw-topic=$PREFIX.raw --kafka.invalid-topic=$PREFIX.invalid \
+--enricher.latest-topic=$PREFIX.latest --enricher.group-id=$PREFIX.enricher \
+--enricher.transactional-id-prefix=$PREFIX.enricher --unique-users.group-id=$PREFIX.unique-users \
+--unique-users.output-topic=$PREFIX.unique $flags" \
+    start_pipeline "$PIPE" "$WORK/pipeline.$k.log" "$(free_port)" "$(free_port)"
+  local url="http://127.0.0.1:$PIPELINE_HTTP_PORT"
+  wrk -t1 -c"$C" -d"${W}s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "$url" -- "$SAMPLE" >/dev/null
+  b="$(broker_pid)"
+  s0="$(ticks "$PIPELINE_PID")" b0="$(ticks "$b")" v0="$(valid_total)" t0="$(date +%s.%N)"
+  line="$(wrk -t1 -c"$C" -d"${D}s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "$url" -- "$SAMPLE" | grep '^wrk:')"
+  s1="$(ticks "$PIPELINE_PID")" b1="$(ticks "$b")" v1="$(valid_total)" t1="$(date +%s.%N)"
+  paced="$("$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet 2>/dev/null || true)"
+  echo "ab: variant=$k eps=$(calc "($v1 - $v0) / ($t1 - $t0)") wrk_p99_ms=$(field "$line" p99_ms)" \
+    "paced_eps=$(calc "$(field "$paced" events_per_s)") paced_p99_ms=$(field "$paced" p99_ms)" \
+    "service_cores=$(calc "($s1 - $s0) / $CLK_TCK / ($t1 - $t0)" 2)" \
+    "broker_cores=$(calc "($b1 - $b0) / $CLK_TCK / ($t1 - $t0)" 2) load=$(cut -d' ' -f1 /proc/loadavg)"
+  stop_pipeline
+  topics_tool --delete --topic "${PREFIX//./\\.}\\..*" >/dev/null 2>&1 || true
+  PREFIX=""
+}
+
+for ((r = 1; r <= ROUNDS; r++)); do
+  for i in "${!VARIANTS[@]}"; do
+    run_variant "$((i + 1))" "${VARIANTS[$i]}"
+  done
+done
