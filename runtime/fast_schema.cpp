@@ -42,6 +42,8 @@ struct fast_schema::node {
   bool enum_is_const = false;
   std::vector<scalar> enum_values;  // const is an enum of one
   std::vector<std::string> required;
+  // For each `required` name, its index in `properties`, or -1 (not a declared property).
+  std::vector<int> required_property;
   bool has_properties = false;  // properties or additionalProperties present
   std::vector<std::pair<std::string, const node*>> properties;
   bool additional_false = false;
@@ -235,6 +237,16 @@ struct fast_schema_builder {
         throw refused(at + ": keyword not in the fast subset");
       }
     }
+    for (const auto& name : n.required) {
+      int index = -1;
+      for (std::size_t i = 0; i < n.properties.size(); ++i) {
+        if (n.properties[i].first == name) {
+          index = static_cast<int>(i);
+          break;
+        }
+      }
+      n.required_property.push_back(index);
+    }
     return &n;
   }
 
@@ -413,8 +425,52 @@ bool eval_member(const fast_schema::node& child, const element& value, std::stri
   }
 }
 
+// The valid-or-not answer for an object in one pass over its members (each member's name looked up
+// once among the declared properties) instead of a scan of the members per required name and per
+// property. Same answer as eval_object<false>: a member whose name was already seen (a duplicate)
+// is neither validated again nor counted as matched, as there.
+bool eval_object_one_pass(const fast_schema::node& n, const simdjson::dom::object& o) {
+  std::uint64_t seen = 0;  // bit i: properties[i] present
+  std::size_t matched = 0, size = 0;
+  for (auto it = o.begin(); it != o.end(); ++it) {
+    ++size;
+    std::size_t i = 0;
+    for (; i < n.properties.size(); ++i) {
+      if (it.key_equals(n.properties[i].first)) break;
+    }
+    if (i < n.properties.size()) {
+      const std::uint64_t bit = std::uint64_t{1} << i;
+      if ((seen & bit) == 0) {
+        seen |= bit;
+        ++matched;
+        if (!eval<false>(*n.properties[i].second, it.value(), nullptr)) return false;
+      }
+      continue;
+    }
+    if (n.additional_false) return false;
+    if (n.additional != nullptr && !eval<false>(*n.additional, it.value(), nullptr)) return false;
+  }
+  if (n.additional_false && matched != size) return false;  // a duplicate of a declared name
+  for (std::size_t r = 0; r < n.required.size(); ++r) {
+    const int index = n.required_property[r];
+    if (index >= 0) {
+      if ((seen >> index & 1) == 0) return false;
+      continue;
+    }
+    bool found = false;
+    for (auto it = o.begin(); it != o.end() && !found; ++it) found = it.key_equals(n.required[r]);
+    if (!found) return false;
+  }
+  if (n.min_props >= 0 && size < static_cast<std::size_t>(n.min_props)) return false;
+  if (n.max_props >= 0 && size > static_cast<std::size_t>(n.max_props)) return false;
+  return true;
+}
+
 template <bool Collect>
 bool eval_object(const fast_schema::node& n, const simdjson::dom::object& o, collector* col) {
+  if constexpr (!Collect) {
+    if (n.has_properties && n.properties.size() <= 64) return eval_object_one_pass(n, o);
+  }
   bool ok = true;
   for (const auto& name : n.required) {
     bool found = false;

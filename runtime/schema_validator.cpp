@@ -317,7 +317,9 @@ class error_mapper {
 namespace {
 
 // Finds a member name that appears twice in one object, anywhere in `value` (depth-first, first
-// object first). On a find, sets `pointer` to the object's RFC 6901 pointer and `name` to the name.
+// object first). On a find, sets `name` to the name and, with WithPointer, `pointer` to the
+// object's RFC 6901 pointer (the common case, no duplicate, runs without building pointers).
+template <bool WithPointer>
 bool find_duplicate_key(simdjson::dom::element value, std::string& pointer, std::string_view& name,
                         std::vector<std::string_view>& scratch) {
   simdjson::dom::array arr;
@@ -325,10 +327,13 @@ bool find_duplicate_key(simdjson::dom::element value, std::string& pointer, std:
     std::size_t i = 0;
     for (auto child : arr) {
       const std::size_t at = pointer.size();
-      pointer += '/';
-      pointer += std::to_string(i++);
-      if (find_duplicate_key(child, pointer, name, scratch)) return true;
-      pointer.resize(at);
+      if constexpr (WithPointer) {
+        pointer += '/';
+        pointer += std::to_string(i);
+      }
+      ++i;
+      if (find_duplicate_key<WithPointer>(child, pointer, name, scratch)) return true;
+      if constexpr (WithPointer) pointer.resize(at);
     }
     return false;
   }
@@ -361,9 +366,9 @@ bool find_duplicate_key(simdjson::dom::element value, std::string& pointer, std:
   }
   for (auto field : obj) {
     const std::size_t at = pointer.size();
-    append_pointer_token(pointer, field.key);  // with its leading '/'
-    if (find_duplicate_key(field.value, pointer, name, scratch)) return true;
-    pointer.resize(at);
+    if constexpr (WithPointer) append_pointer_token(pointer, field.key);  // with its leading '/'
+    if (find_duplicate_key<WithPointer>(field.value, pointer, name, scratch)) return true;
+    if constexpr (WithPointer) pointer.resize(at);
   }
   return false;
 }
@@ -379,7 +384,8 @@ bool event_validator::validate(simdjson::dom::element event,
     thread_local std::vector<std::string_view> scratch;
     std::string pointer;
     std::string_view name;
-    if (find_duplicate_key(event, pointer, name, scratch)) {
+    if (find_duplicate_key<false>(event, pointer, name, scratch) &&
+        find_duplicate_key<true>(event, pointer, name, scratch)) {
       std::string message = "member name \"";
       std::size_t cut = std::min<std::size_t>(name.size(), 200);  // whole UTF-8 sequences only
       while (cut < name.size() && cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80)

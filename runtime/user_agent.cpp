@@ -1,6 +1,7 @@
 #include "runtime/user_agent.hpp"
 
 #include <array>
+#include <cstdint>
 
 namespace clickstream {
 
@@ -16,9 +17,38 @@ constexpr bool is_alnum(char c) noexcept {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-bool contains(std::string_view s, std::string_view needle) noexcept {
-  return s.find(needle) != std::string_view::npos;
-}
+// A user agent with a 1024-bit set of its byte pairs (hashed): a needle with a pair the set lacks
+// cannot occur, so most of the ~90 needles below are ruled out by a bit test or two instead of a
+// memchr scan each (a bit set never rules out a needle that occurs: no false negatives).
+class indexed_text {
+ public:
+  explicit indexed_text(std::string_view s) noexcept : s_(s) {
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) set(pair_hash(s[i], s[i + 1]));
+  }
+  std::string_view text() const noexcept { return s_; }
+  std::size_t size() const noexcept { return s_.size(); }
+  char operator[](std::size_t i) const noexcept { return s_[i]; }
+  std::size_t find(std::string_view needle, std::size_t from = 0) const noexcept {
+    for (std::size_t i = 0; i + 1 < needle.size(); ++i) {
+      if (!test(pair_hash(needle[i], needle[i + 1]))) return std::string_view::npos;
+    }
+    return s_.find(needle, from);
+  }
+  bool contains(std::string_view needle) const noexcept {
+    return find(needle) != std::string_view::npos;
+  }
+
+ private:
+  static std::size_t pair_hash(char a, char b) noexcept {
+    return ((static_cast<std::size_t>(static_cast<unsigned char>(a)) << 3) ^
+            static_cast<unsigned char>(b)) &
+           1023;
+  }
+  void set(std::size_t h) noexcept { bits_[h >> 6] |= std::uint64_t{1} << (h & 63); }
+  bool test(std::size_t h) const noexcept { return (bits_[h >> 6] >> (h & 63)) & 1; }
+  std::string_view s_;
+  std::uint64_t bits_[16] = {};
+};
 
 // The version token right at `pos`: letters, digits and dots, trailing dots dropped
 // ("8.51.(Windows" -> "8.51", "14.7g5052.0" stays).
@@ -31,10 +61,10 @@ std::string_view version_at(std::string_view ua, std::size_t pos) noexcept {
 }
 
 // The version after `token` (which includes its separator, e.g. "Chrome/"), "" if absent.
-std::string_view version_after(std::string_view ua, std::string_view token) noexcept {
+std::string_view version_after(const indexed_text& ua, std::string_view token) noexcept {
   const auto p = ua.find(token);
   if (p == std::string_view::npos) return {};
-  return version_at(ua, p + token.size());
+  return version_at(ua.text(), p + token.size());
 }
 
 // Digits separated by '_', '.' or ' ' (each followed by a digit), written with dots:
@@ -109,7 +139,7 @@ bool detect_bot(std::string_view ua, user_agent_info& info) noexcept {
   char buf[1024];
   const std::size_t n = ua.size() < sizeof buf ? ua.size() : sizeof buf;
   for (std::size_t i = 0; i < n; ++i) buf[i] = lower(ua[i]);
-  const std::string_view low(buf, n);
+  const indexed_text low(std::string_view(buf, n));
   for (const auto& b : kBots) {
     const auto p = low.find(b.needle);
     if (p == std::string_view::npos) continue;
@@ -145,12 +175,13 @@ std::string_view windows_nt_name(std::string_view v) noexcept {
   return v;
 }
 
-void detect_os(std::string_view ua, user_agent_info& info) noexcept {
-  const bool ipad = contains(ua, "iPad");
-  if (ipad || contains(ua, "iPhone") || contains(ua, "iPod")) {
+void detect_os(const indexed_text& t, user_agent_info& info) noexcept {
+  const std::string_view ua = t.text();
+  const bool ipad = t.contains("iPad");
+  if (ipad || t.contains("iPhone") || t.contains("iPod")) {
     info.os_family = "iOS";
     // "iPhone OS 14_2", "CPU OS 4_3", "iPad OS 3_1_3": " OS " followed by a digit.
-    for (std::size_t p = ua.find(" OS "); p != std::string_view::npos; p = ua.find(" OS ", p + 1)) {
+    for (std::size_t p = t.find(" OS "); p != std::string_view::npos; p = t.find(" OS ", p + 1)) {
       if (p + 4 < ua.size() && is_digit(ua[p + 4])) {
         dotted_version_at(ua, p + 4, info.os_version);
         break;
@@ -158,64 +189,65 @@ void detect_os(std::string_view ua, user_agent_info& info) noexcept {
     }
     return;
   }
-  if (auto p = ua.find("Android"); p != std::string_view::npos) {
+  if (auto p = t.find("Android"); p != std::string_view::npos) {
     info.os_family = "Android";
     if (p + 8 < ua.size() && ua[p + 7] == ' ') dotted_version_at(ua, p + 8, info.os_version);
     return;
   }
-  if (auto p = ua.find("Windows Phone"); p != std::string_view::npos) {
+  if (auto p = t.find("Windows Phone"); p != std::string_view::npos) {
     info.os_family = "Windows Phone";
     if (p + 14 < ua.size() && ua[p + 13] == ' ') dotted_version_at(ua, p + 14, info.os_version);
     return;
   }
-  if (contains(ua, "Windows CE")) {
+  if (t.contains("Windows CE")) {
     info.os_family = "Windows CE";
     return;
   }
-  if (auto p = ua.find("Windows NT "); p != std::string_view::npos) {
+  if (auto p = t.find("Windows NT "); p != std::string_view::npos) {
     info.os_family = "Windows";
     info.os_version.assign(windows_nt_name(version_at(ua, p + 11)));
     return;
   }
-  if (contains(ua, "Win 9x 4.90")) {
+  if (t.contains("Win 9x 4.90")) {
     info.os_family = "Windows";
     info.os_version.assign("ME");
     return;
   }
-  if (contains(ua, "Windows 98") || contains(ua, "Win98")) {
+  if (t.contains("Windows 98") || t.contains("Win98")) {
     info.os_family = "Windows";
     info.os_version.assign("98");
     return;
   }
-  if (contains(ua, "Windows 95") || contains(ua, "Win95")) {
+  if (t.contains("Windows 95") || t.contains("Win95")) {
     info.os_family = "Windows";
     info.os_version.assign("95");
     return;
   }
-  if (contains(ua, "Windows")) {
+  if (t.contains("Windows")) {
     info.os_family = "Windows";
     return;
   }
-  if (auto p = ua.find("Mac OS X"); p != std::string_view::npos) {
+  if (auto p = t.find("Mac OS X"); p != std::string_view::npos) {
     info.os_family = "Mac OS X";
     if (p + 9 < ua.size() && ua[p + 8] == ' ') dotted_version_at(ua, p + 9, info.os_version);
     return;
   }
-  if (contains(ua, "Macintosh")) {
+  if (t.contains("Macintosh")) {
     info.os_family = "Mac OS X";
     return;
   }
-  if (contains(ua, "CrOS")) {
+  if (t.contains("CrOS")) {
     info.os_family = "Chrome OS";
     return;
   }
-  if (contains(ua, "Linux") || contains(ua, "X11") || contains(ua, "Ubuntu")) {
+  if (t.contains("Linux") || t.contains("X11") || t.contains("Ubuntu")) {
     info.os_family = "Linux";
     return;
   }
 }
 
-void detect_browser(std::string_view ua, user_agent_info& info) noexcept {
+void detect_browser(const indexed_text& t, user_agent_info& info) noexcept {
+  const std::string_view ua = t.text();
   const bool mobile = info.device == device_class::mobile;
   const bool handheld = mobile || info.device == device_class::tablet;
   struct token_family {
@@ -237,50 +269,50 @@ void detect_browser(std::string_view ua, user_agent_info& info) noexcept {
       {"CriOS/", "Chrome iOS"},
       {"IEMobile/", "IE Mobile"},
   }};
-  for (const auto& t : kTokens) {
-    const auto p = ua.find(t.token);
+  for (const auto& tf : kTokens) {
+    const auto p = t.find(tf.token);
     if (p != std::string_view::npos) {
-      info.browser_family = t.family;
-      info.browser_version = version_at(ua, p + t.token.size());
+      info.browser_family = tf.family;
+      info.browser_version = version_at(ua, p + tf.token.size());
       return;
     }
   }
-  if (ua.substr(0, 6) == "Opera/" || contains(ua, "Opera ")) {
+  if (ua.substr(0, 6) == "Opera/" || t.contains("Opera ")) {
     info.browser_family = "Opera";
-    auto v = ua.substr(0, 6) == "Opera/" ? version_at(ua, 6) : version_after(ua, "Opera ");
+    auto v = ua.substr(0, 6) == "Opera/" ? version_at(ua, 6) : version_after(t, "Opera ");
     // Opera 10+ kept "Opera/9.80" for compatibility and put the real version in "Version/".
     if (v == "9.80" || v.empty()) {
-      if (auto real = version_after(ua, "Version/"); !real.empty()) v = real;
+      if (auto real = version_after(t, "Version/"); !real.empty()) v = real;
     }
     info.browser_version = v;
     return;
   }
-  if (auto p = ua.find("MSIE "); p != std::string_view::npos) {
+  if (auto p = t.find("MSIE "); p != std::string_view::npos) {
     info.browser_family = "IE";
     info.browser_version = version_at(ua, p + 5);
     return;
   }
-  if (contains(ua, "Trident/")) {
+  if (t.contains("Trident/")) {
     info.browser_family = "IE";
-    info.browser_version = version_after(ua, "rv:");
+    info.browser_version = version_after(t, "rv:");
     return;
   }
-  if (auto p = ua.find("Firefox/"); p != std::string_view::npos) {
+  if (auto p = t.find("Firefox/"); p != std::string_view::npos) {
     info.browser_family = mobile ? "Firefox Mobile" : "Firefox";
     info.browser_version = version_at(ua, p + 8);
     return;
   }
-  if (auto p = ua.find("Chrome/"); p != std::string_view::npos) {
+  if (auto p = t.find("Chrome/"); p != std::string_view::npos) {
     info.browser_family = mobile ? "Chrome Mobile" : "Chrome";
     info.browser_version = version_at(ua, p + 7);
     return;
   }
-  if (auto p = ua.find("Chromium/"); p != std::string_view::npos) {
+  if (auto p = t.find("Chromium/"); p != std::string_view::npos) {
     info.browser_family = "Chromium";
     info.browser_version = version_at(ua, p + 9);
     return;
   }
-  if (contains(ua, "Safari/") || contains(ua, "AppleWebKit/")) {
+  if (t.contains("Safari/") || t.contains("AppleWebKit/")) {
     if (info.os_family == "Android") {
       info.browser_family = "Android Browser";
     } else if (handheld && info.os_family == "iOS") {
@@ -288,7 +320,7 @@ void detect_browser(std::string_view ua, user_agent_info& info) noexcept {
     } else {
       info.browser_family = "Safari";
     }
-    info.browser_version = version_after(ua, "Version/");
+    info.browser_version = version_after(t, "Version/");
     return;
   }
 }
@@ -330,7 +362,8 @@ std::size_t find_icase(std::string_view haystack, std::string_view needle) noexc
 
 user_agent_info parse_user_agent(std::string_view ua) noexcept {
   user_agent_info info;
-  detect_os(ua, info);
+  const indexed_text t(ua);
+  detect_os(t, info);
 
   const bool bot = detect_bot(ua, info);
   if (bot) {
@@ -338,16 +371,15 @@ user_agent_info parse_user_agent(std::string_view ua) noexcept {
     return info;
   }
 
-  if (contains(ua, "iPad") || contains(ua, "Tablet") || contains(ua, "Kindle") ||
-      contains(ua, "Silk/") || (info.os_family == "Android" && !contains(ua, "Mobile"))) {
+  if (t.contains("iPad") || t.contains("Tablet") || t.contains("Kindle") || t.contains("Silk/") ||
+      (info.os_family == "Android" && !t.contains("Mobile"))) {
     info.device = device_class::tablet;
-  } else if (contains(ua, "iPhone") || contains(ua, "iPod") || contains(ua, "Mobile") ||
-             contains(ua, "Opera Mini") || contains(ua, "BlackBerry") ||
-             info.os_family == "Android" || info.os_family == "Windows Phone" ||
-             info.os_family == "Windows CE") {
+  } else if (t.contains("iPhone") || t.contains("iPod") || t.contains("Mobile") ||
+             t.contains("Opera Mini") || t.contains("BlackBerry") || info.os_family == "Android" ||
+             info.os_family == "Windows Phone" || info.os_family == "Windows CE") {
     info.device = device_class::mobile;
   }
-  detect_browser(ua, info);
+  detect_browser(t, info);
   return info;
 }
 

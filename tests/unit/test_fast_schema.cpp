@@ -274,6 +274,29 @@ TEST_CASE("fast_schema: agrees with valijson on other keywords", "[fast_schema]"
   CHECK(d.invalid > 20);
 }
 
+TEST_CASE("fast_schema: required names outside properties, duplicates, additional schema",
+          "[fast_schema]") {
+  // The non-collecting path checks an object in one pass; these shapes take its other branches.
+  differential d(compiled_schema::compile(R"({
+    "type": "object",
+    "required": ["a", "q"],
+    "minProperties": 2, "maxProperties": 3,
+    "properties": {"a": {"type": "integer"}, "b": {"type": "string"}},
+    "additionalProperties": {"type": "boolean"}
+  })",
+                                          1, 1, "req"));
+  for (const char* text :
+       {R"({"a": 1, "q": true})", R"({"a": 1, "q": 2})", R"({"a": 1})", R"({"q": true})",
+        R"({"a": 1, "q": true, "b": "s"})", R"({"a": 1, "q": true, "b": 2})",
+        R"({"a": 1, "q": true, "b": "s", "r": false})", R"({"a": 1, "a": "x", "q": true})",
+        R"({"a": "x", "a": 1, "q": true})", R"({"b": "s", "q": true, "a": 1})", "{}",
+        R"({"a": 1, "q": true, "z": null})"}) {
+    d.check(text);
+  }
+  CHECK(d.valid >= 3);
+  CHECK(d.invalid >= 5);
+}
+
 TEST_CASE("fast_schema: schemas outside the subset fall back to valijson", "[fast_schema]") {
   for (const char* text :
        {R"({"$ref": "#/definitions/a", "definitions": {"a": {}}})", R"({"format": "date-time"})",
