@@ -20,12 +20,6 @@ void append_int(std::string& out, Int v) {
   out.append(buf, res.ptr);
 }
 
-void append_key(std::string& out, std::string_view key) {
-  out.push_back('"');
-  out.append(key);
-  out.append("\":");
-}
-
 void append_text_or_null(std::string& out, std::string_view s) {
   if (s.empty()) {
     out.append("null");
@@ -117,62 +111,39 @@ bool extract_event_fields(simdjson::dom::element event, event_fields& out, std::
 
 void append_metadata_json(std::string& out, const metadata_context& ctx, const event_fields& ev,
                           const enrichment_options& opts) {
-  out.push_back('{');
-  append_key(out, "correlation_id");
+  out.append("{\"correlation_id\":");
   append_json_text(out, ctx.correlation_id);
-  out.push_back(',');
-  append_key(out, "received_at");
-  out.push_back('"');
+  out.append(",\"received_at\":\"");
   if (looks_like_rfc3339(ctx.received_at)) {
     out.append(ctx.received_at);
   } else {
     append_rfc3339_us(out, ctx.received_at_us);
   }
-  out.append("\",");
-  append_key(out, "processed_at");
-  out.push_back('"');
+  out.append("\",\"processed_at\":\"");
   append_rfc3339_us(out, ctx.processed_at_us);
-  out.append("\",");
-
-  append_key(out, "schema");
-  out.push_back('{');
-  append_key(out, "subject");
+  out.append("\",\"schema\":{\"subject\":");
   append_json_text(out, ctx.schema_subject);
-  out.push_back(',');
-  append_key(out, "id");
+  out.append(",\"id\":");
   append_int(out, ctx.schema_id);
-  out.push_back(',');
-  append_key(out, "version");
+  out.append(",\"version\":");
   if (ctx.schema_version > 0) {
     append_int(out, ctx.schema_version);
   } else {
     out.append("null");
   }
-  out.append("},");
-
-  append_key(out, "source");
-  out.push_back('{');
-  append_key(out, "topic");
+  out.append("},\"source\":{\"topic\":");
   append_json_text(out, ctx.source_topic);
-  out.push_back(',');
-  append_key(out, "partition");
+  out.append(",\"partition\":");
   append_int(out, ctx.source_partition);
-  out.push_back(',');
-  append_key(out, "offset");
+  out.append(",\"offset\":");
   append_int(out, ctx.source_offset);
-  out.append("},");
-
-  append_key(out, "event_date");
+  out.append("},\"event_date\":");
   const auto day = format_day(ev.event_day);
-  out.push_back('"');
+  out.append("\"");
   out.append(day.data(), day.size());
-  out.append("\",");
-
-  append_key(out, "customer");
-  out.push_back('{');
-  append_key(out, "logged_in");
+  out.append("\",\"customer\":{\"logged_in\":");
   out.append(ev.customer_id ? "true," : "false,");
-  append_key(out, "id");
+  out.append("\"id\":");
   if (ev.customer_id) {
     append_int(out, *ev.customer_id);
   } else {
@@ -181,71 +152,53 @@ void append_metadata_json(std::string& out, const metadata_context& ctx, const e
   out.append("},");
 
   const user_agent_info ua = parse_user_agent(ev.user_agent);
-  append_key(out, "user_agent");
-  out.push_back('{');
-  append_key(out, "browser_family");
+  out.append("\"user_agent\":{\"browser_family\":");
   append_json_text(out, ua.browser_family);
-  out.push_back(',');
-  append_key(out, "browser_version");
+  out.append(",\"browser_version\":");
   append_text_or_null(out, ua.browser_version);
-  out.push_back(',');
-  append_key(out, "os_family");
+  out.append(",\"os_family\":");
   append_json_text(out, ua.os_family);
-  out.push_back(',');
-  append_key(out, "os_version");
+  out.append(",\"os_version\":");
   append_text_or_null(out, ua.os_version.view());
-  out.push_back(',');
-  append_key(out, "device_class");
+  out.append(",\"device_class\":");
   append_json_text(out, to_string(ua.device));
-  out.push_back(',');
-  append_key(out, "is_bot");
+  out.append(",\"is_bot\":");
   out.append(ua.bot ? "true" : "false");
   out.append("},");
 
   const page_info page = parse_page_url(ev.page);
   const referrer_info ref = classify_referrer(ev.referrer, page.host, opts.shop_host);
-  append_key(out, "referrer");
-  out.push_back('{');
-  append_key(out, "class");
+  out.append("\"referrer\":{\"class\":");
   append_json_text(out, to_string(ref.kind));
-  out.push_back(',');
-  append_key(out, "host");
+  out.append(",\"host\":");
   append_text_or_null(out, ref.host);
-  out.push_back(',');
-  append_key(out, "name");
+  out.append(",\"name\":");
   append_text_or_null(out, ref.name);
-  out.append("},");
-
-  append_key(out, "page");
+  out.append("},\"page\":");
   if (ev.page.empty()) {
     out.append("null");
   } else {
-    out.push_back('{');
-    append_key(out, "host");
+    out.append("{\"host\":");
     append_text_or_null(out, page.host);
-    out.push_back(',');
-    append_key(out, "path");
+    out.append(",\"path\":");
     append_text_or_null(out, page.valid ? page.path : std::string_view());
-    out.push_back(',');
-    append_key(out, "kind");
+    out.append(",\"kind\":");
     append_json_text(out, to_string(page.kind));
-    out.push_back(',');
-    append_key(out, "category_id");
+    out.append(",\"category_id\":");
     if (page.category_id) {
       append_int(out, *page.category_id);
     } else {
       out.append("null");
     }
-    out.push_back(',');
-    append_key(out, "product_id");
+    out.append(",\"product_id\":");
     if (page.product_id) {
       append_int(out, *page.product_id);
     } else {
       out.append("null");
     }
-    out.push_back('}');
+    out.append("}");
   }
-  out.push_back('}');
+  out.append("}");
 }
 
 bool append_enriched_event(std::string& out, std::string_view original,
