@@ -5,6 +5,7 @@
 # warms up, runs wrk at AB_CONNECTIONS for AB_DURATION seconds (max load), then the generator at
 # AB_HALF_RATE events/s on AB_HALF_CONNECTIONS connections (paced load), and prints one line:
 #   ab: variant=K eps=... wrk_p99_ms=... paced_eps=... paced_p99_ms=... service_cores=... broker_cores=...
+#       paced_service_cores=... paced_broker_cores=... (CPU at the paced rate: the steadiest figure)
 # Knobs (env): AB_CONNECTIONS (64), AB_DURATION (8), AB_WARMUP (3), AB_HALF_RATE (20000),
 # AB_HALF_CONNECTIONS (32), AB_PARTITIONS (6; a variant starting with "@partitions=N " sets its own),
 # BUILD_DIR (build). The platform must be up (make up); the build is not
@@ -87,11 +88,16 @@ run_variant() {
   s0="$(ticks "$PIPELINE_PID")" b0="$(ticks "$b")" v0="$(valid_total)" t0="$(date +%s.%N)"
   line="$(wrk -t1 -c"$C" -d"${D}s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "$url" -- "$SAMPLE" | grep '^wrk:')"
   s1="$(ticks "$PIPELINE_PID")" b1="$(ticks "$b")" v1="$(valid_total)" t1="$(date +%s.%N)"
+  local p0 p1 q0 q1 u0 u1
+  p0="$(ticks "$PIPELINE_PID")" q0="$(ticks "$b")" u0="$(date +%s.%N)"
   paced="$("$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet 2>/dev/null || true)"
+  p1="$(ticks "$PIPELINE_PID")" q1="$(ticks "$b")" u1="$(date +%s.%N)"
   echo "ab: variant=$k eps=$(calc "($v1 - $v0) / ($t1 - $t0)") wrk_p99_ms=$(field "$line" p99_ms)" \
     "paced_eps=$(calc "$(field "$paced" events_per_s)") paced_p99_ms=$(field "$paced" p99_ms)" \
     "service_cores=$(calc "($s1 - $s0) / $CLK_TCK / ($t1 - $t0)" 2)" \
-    "broker_cores=$(calc "($b1 - $b0) / $CLK_TCK / ($t1 - $t0)" 2) load=$(cut -d' ' -f1 /proc/loadavg)"
+    "broker_cores=$(calc "($b1 - $b0) / $CLK_TCK / ($t1 - $t0)" 2)" \
+    "paced_service_cores=$(calc "($p1 - $p0) / $CLK_TCK / ($u1 - $u0)" 2)" \
+    "paced_broker_cores=$(calc "($q1 - $q0) / $CLK_TCK / ($u1 - $u0)" 2) load=$(cut -d' ' -f1 /proc/loadavg)"
   stop_pipeline
   topics_tool --delete --topic "${PREFIX//./\\.}\\..*" >/dev/null 2>&1 || true
   PREFIX=""

@@ -50,6 +50,12 @@ int main(int argc, char** argv) {
   // file still override these defaults.
   cfg.set("work-stealing.aggressive-poll-attempts", std::size_t{1});
   cfg.set("work-stealing.moderate-poll-attempts", std::size_t{1});
+  // One scheduler thread for the validator and producer actors (CAF's default is one per core,
+  // at least 4). Their work is ~1 us an event, so one thread validates ~900k events/s; with more,
+  // each hand-off from validator to producer woke another sleeping worker. Measured (bench/ab.sh,
+  // three alternating rounds): +4-6% max throughput, -6-10% service CPU at 20k events/s, paced
+  // p99 lower in every round. --scheduler.max-threads=N restores parallel workers.
+  cfg.set("scheduler.max-threads", std::size_t{1});
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h" || arg == "-?") {
