@@ -7,7 +7,8 @@
 #   ab: variant=K eps=... wrk_p99_ms=... paced_eps=... paced_p99_ms=... service_cores=... broker_cores=...
 #       paced_service_cores=... paced_broker_cores=... (CPU at the paced rate: the steadiest figure)
 # Knobs (env): AB_CONNECTIONS (64), AB_DURATION (8), AB_WARMUP (3), AB_HALF_RATE (20000),
-# AB_HALF_CONNECTIONS (32), AB_PARTITIONS (6; a variant starting with "@partitions=N " sets its own),
+# AB_HALF_CONNECTIONS (32), AB_PARTITIONS (6; a variant starting with "@partitions=N " sets its own;
+# "@bin=PATH " runs another build of the service, e.g. a copy of the binary before a change),
 # BUILD_DIR (build). The platform must be up (make up); the build is not
 # redone. Figures move with the machine's load: compare variants within a round.
 set -euo pipefail
@@ -69,10 +70,11 @@ trap cleanup EXIT
 
 run_variant() {
   local k="$1" flags="$2" parts="${AB_PARTITIONS:-6}" b s0 s1 b0 b1 t0 t1 v0 v1 line paced
-  if [[ "$flags" =~ ^@partitions=([0-9]+)\ *(.*)$ ]]; then
-    parts="${BASH_REMATCH[1]}"
-    flags="${BASH_REMATCH[2]}"
-  fi
+  local bin="$PIPE"
+  while [[ "$flags" =~ ^@(partitions|bin)=([^ ]+)\ *(.*)$ ]]; do
+    if [[ "${BASH_REMATCH[1]}" == partitions ]]; then parts="${BASH_REMATCH[2]}"; else bin="${BASH_REMATCH[2]}"; fi
+    flags="${BASH_REMATCH[3]}"
+  done
   PREFIX="clickstream.ab.$(date -u +%H%M%S)-$$-$k"
   for t in raw invalid latest unique; do
     topics_tool --create --topic "$PREFIX.$t" --partitions "$parts" --replication-factor 1 >/dev/null
@@ -81,7 +83,7 @@ run_variant() {
 --enricher.latest-topic=$PREFIX.latest --enricher.group-id=$PREFIX.enricher \
 --enricher.transactional-id-prefix=$PREFIX.enricher --unique-users.group-id=$PREFIX.unique-users \
 --unique-users.output-topic=$PREFIX.unique $flags" \
-    start_pipeline "$PIPE" "$WORK/pipeline.$k.log" "$(free_port)" "$(free_port)"
+    start_pipeline "$bin" "$WORK/pipeline.$k.log" "$(free_port)" "$(free_port)"
   local url="http://127.0.0.1:$PIPELINE_HTTP_PORT"
   wrk -t1 -c"$C" -d"${W}s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "$url" -- "$SAMPLE" >/dev/null
   b="$(broker_pid)"

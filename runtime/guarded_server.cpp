@@ -158,11 +158,15 @@ class plain_io {
     }
   }
   ssize_t send(const char* ptr, std::size_t n, std::int64_t timeout_ms) {
-    if (wait_for(sock_, POLLOUT, timeout_ms) <= 0) return -1;
+    // Room in the send buffer (the usual case: answers are small): one syscall; else wait for it
+    // up to the write timeout.
+    const auto until = clock_type::now() + std::chrono::milliseconds{timeout_ms};
     for (;;) {
-      const ssize_t r = ::send(sock_, ptr, n, MSG_NOSIGNAL);
-      if (r < 0 && errno == EINTR) continue;
-      return r;
+      const ssize_t r = ::send(sock_, ptr, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (r >= 0) return r;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+      if (wait_for(sock_, POLLOUT, ms_until(until)) <= 0) return -1;
     }
   }
 
@@ -308,17 +312,28 @@ class guarded_stream final : public httplib::Stream {
     return io_.send(ptr, size, write_timeout_ms_);
   }
 
+  // httplib asks for both addresses on every request: looked up once per connection.
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-      ip_and_port(addr, ip, port);
+    if (!remote_.known) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof addr;
+      if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+      ip_and_port(addr, remote_.ip, remote_.port);
+      remote_.known = true;
+    }
+    ip = remote_.ip;
+    port = remote_.port;
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-      ip_and_port(addr, ip, port);
+    if (!local_.known) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof addr;
+      if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+      ip_and_port(addr, local_.ip, local_.port);
+      local_.known = true;
+    }
+    ip = local_.ip;
+    port = local_.port;
   }
   socket_t socket() const override { return sock_; }
 
@@ -368,6 +383,12 @@ class guarded_stream final : public httplib::Stream {
   std::size_t head_bytes_ = 0;
   int crlf_state_ = 0;
   clock_type::time_point deadline_ = clock_type::now();
+  struct address {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+  };
+  mutable address remote_, local_;
 };
 
 struct serve_settings {
