@@ -424,8 +424,9 @@ start_seaweedfs() {
         actions: ["Admin", "Read", "List", "Tagging", "Write"]}]}' >"$dir/s3.json"
   )
   # Explicit ports (gRPC = HTTP port + 10000), no telemetry, no Iceberg/Lance side servers, no bucket
-  # auto-creation (a misspelt bucket fails instead of appearing), local sockets in the state dir.
-  spawn seaweedfs "$WEED_BIN" server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
+  # auto-creation (a misspelt bucket fails instead of appearing), local sockets in the state dir;
+  # its log to stderr only (the component log), not glog files in /tmp.
+  spawn seaweedfs "$WEED_BIN" -logtostderr server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
     -master.port="$SEAWEEDFS_MASTER_PORT" -master.volumeSizeLimitMB=1024 -master.telemetry=false \
     -volume.port="$SEAWEEDFS_VOLUME_PORT" -volume.max=0 -volume.preStopSeconds=1 \
     -filer -filer.port="$SEAWEEDFS_FILER_PORT" -filer.localSocket="$dir/filer.sock" \
