@@ -26,8 +26,6 @@ class indexed_text {
     for (std::size_t i = 0; i + 1 < s.size(); ++i) set(pair_hash(s[i], s[i + 1]));
   }
   std::string_view text() const noexcept { return s_; }
-  std::size_t size() const noexcept { return s_.size(); }
-  char operator[](std::size_t i) const noexcept { return s_[i]; }
   std::size_t find(std::string_view needle, std::size_t from = 0) const noexcept {
     for (std::size_t i = 0; i + 1 < needle.size(); ++i) {
       if (!test(pair_hash(needle[i], needle[i + 1]))) return std::string_view::npos;
@@ -134,8 +132,9 @@ constexpr std::array<bot_pattern, 38> kBots{{
 }};
 
 bool detect_bot(std::string_view ua, user_agent_info& info) noexcept {
-  // Lower-case the head of the agent once (bot tokens come early; agents are short), then plain
-  // memchr-based finds: about 40 needles cost ~1 us instead of ~8 with a case-folding scan each.
+  // Lower-case the head of the agent once (bot tokens come early; agents are short), then finds on
+  // the indexed copy: a case-folding scan per needle cost ~8 us for the 40 needles, plain finds
+  // ~1 us, and the byte-pair set skips the find of almost every needle.
   char buf[1024];
   const std::size_t n = ua.size() < sizeof buf ? ua.size() : sizeof buf;
   for (std::size_t i = 0; i < n; ++i) buf[i] = lower(ua[i]);
