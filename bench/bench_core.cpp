@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
     }
     report("parse + validate + encode (fast path)", run(bodies, reps, fast, mode::encode));
   }
-  if (enricher) report("enricher: parse + validate + metadata + event", run_enrich(sample, reps, fast));
+  if (enricher)
+    report("enricher: parse + validate + metadata + event", run_enrich(sample, reps, fast));
   if (argc > 4 && only.empty()) {
     std::vector<std::string> bad;
     std::istringstream in(slurp(argv[4]));

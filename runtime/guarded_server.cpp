@@ -335,31 +335,35 @@ class guarded_stream final : public httplib::Stream {
 
   // httplib asks for both addresses on every request: looked up once per connection.
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    if (!remote_.known) {
-      sockaddr_storage addr{};
-      socklen_t len = sizeof addr;
-      if (::getpeername(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
-      ip_and_port(addr, remote_.ip, remote_.port);
-      remote_.known = true;
-    }
-    ip = remote_.ip;
-    port = remote_.port;
+    cached_address(remote_, ::getpeername, ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    if (!local_.known) {
-      sockaddr_storage addr{};
-      socklen_t len = sizeof addr;
-      if (::getsockname(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
-      ip_and_port(addr, local_.ip, local_.port);
-      local_.known = true;
-    }
-    ip = local_.ip;
-    port = local_.port;
+    cached_address(local_, ::getsockname, ip, port);
   }
   socket_t socket() const override { return sock_; }
 
  private:
   static constexpr std::size_t kMaxPending = 16384;
+
+  struct address {
+    bool known = false;
+    std::string ip;
+    int port = 0;
+  };
+
+  // `lookup` (getpeername or getsockname) on the first call only.
+  void cached_address(address& a, int (*lookup)(int, sockaddr*, socklen_t*), std::string& ip,
+                      int& port) const {
+    if (!a.known) {
+      sockaddr_storage addr{};
+      socklen_t len = sizeof addr;
+      if (lookup(sock_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+      ip_and_port(addr, a.ip, a.port);
+      a.known = true;
+    }
+    ip = a.ip;
+    port = a.port;
+  }
 
   bool send_all(const char* ptr, std::size_t n) {
     while (n > 0) {
@@ -416,11 +420,6 @@ class guarded_stream final : public httplib::Stream {
   std::size_t head_bytes_ = 0;
   int crlf_state_ = 0;
   clock_type::time_point deadline_ = clock_type::now();
-  struct address {
-    bool known = false;
-    std::string ip;
-    int port = 0;
-  };
   mutable address remote_, local_;
   std::string pending_;  // written, not yet sent (see write)
 };
