@@ -48,7 +48,7 @@ pipeline_config::pipeline_config(bool use_env) {
   auto& p = svc.producer;
   opt_group{custom_options_, "producer"}
       .add(p.count, "count", "producer actors sharing one librdkafka producer (default 2)")
-      .add(p.linger_ms, "linger-ms", "librdkafka linger.ms (default 1)")
+      .add(p.linger_ms, "linger-ms", "librdkafka linger.ms (default 5)")
       .add(p.batch_size, "batch-size", "librdkafka batch.size in bytes (default 262144)")
       .add(p.compression, "compression", "none|gzip|snappy|lz4|zstd (default lz4)")
       .add(p.acks, "acks", "all|1|0 (default all)")

@@ -54,7 +54,7 @@ struct validator_config {
 
 struct producer_config {
   std::size_t count = 2;  ///< producer actors sharing one rd_kafka_t
-  std::int64_t linger_ms = 1;
+  std::int64_t linger_ms = 5;
   std::int64_t batch_size = 262144;  ///< bytes per partition batch
   std::string compression = "lz4";
   std::string acks = "all";
