@@ -198,7 +198,6 @@ HTTP_PORT="$PIPELINE_HTTP_PORT"
 METRICS_PORT="$PIPELINE_METRICS_PORT"
 METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
 scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PIPELINE_PID/stat"; }
 CLK_TCK="$(getconf CLK_TCK)"
 
 # kafka_pid: the pid listening on the broker's port (empty if none, or not local): a row during
@@ -208,23 +207,42 @@ kafka_pid() {
   ss -ltnpH "sport = :${port%%,*}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
 }
 
+# cpu_mark / cpu_since: CPU over an interval: CPU_SERVICE and CPU_BROKER (cores; the broker's
+# only when it runs here) and CPU_BUSY (% of all the machine's cores busy, from /proc/stat).
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+cpu_mark() {
+  CPU_T0="$(date +%s.%N)" CPU_S0="$(proc_ticks "$PIPELINE_PID")" CPU_KPID="$(kafka_pid)"
+  CPU_K0="$(proc_ticks "${CPU_KPID:-0}")"
+  read -r CPU_B0 CPU_A0 < <(machine_ticks)
+}
+cpu_since() {
+  local t1 s1 k1 b1 a1
+  t1="$(date +%s.%N)" s1="$(proc_ticks "$PIPELINE_PID")" k1="$(proc_ticks "${CPU_KPID:-0}")"
+  read -r b1 a1 < <(machine_ticks)
+  CPU_SERVICE="$(calc "($s1 - $CPU_S0) / $CLK_TCK / ($t1 - $CPU_T0)" 2)"
+  CPU_BROKER="n/a"
+  if [[ -n "$CPU_KPID" ]]; then CPU_BROKER="$(calc "($k1 - $CPU_K0) / $CLK_TCK / ($t1 - $CPU_T0)" 2)"; fi
+  CPU_BUSY="$(calc "100 * ($b1 - $CPU_B0) / ($a1 - $CPU_A0 > 0 ? $a1 - $CPU_A0 : 1)")"
+}
+
 # service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
-# the service's own counters), RUN_LINE, RUN_CPU (cores), RUN_NOTE (" (broker restarted during the
+# the service's own counters), RUN_LINE, RUN_CPU (cores; cpu_since's figures too), RUN_NOTE (" (broker restarted during the
 # run)" or empty), files $WORK/TAG.{before,after}.prom.
 service_run() {
-  local c="$1" d="$2" tag="$3" t1 t2 c1 c2 k1 k2
+  local c="$1" d="$2" tag="$3" t1 t2 k1 k2
   k1="$(kafka_pid)"
   scrape "$WORK/$tag.before.prom"
-  c1="$(cpu_ticks)"
+  cpu_mark
   t1="$(date +%s.%N)"
   RUN_LINE="$(wrk_run "$HTTP_PORT" "$c" "$d")"
   t2="$(date +%s.%N)"
-  c2="$(cpu_ticks)"
+  cpu_since
   scrape "$WORK/$tag.after.prom"
   local ev
   ev="$("${PROMSTAT[@]}" delta "$WORK/$tag.before.prom" "$WORK/$tag.after.prom" clickstream_events_valid_total)"
   RUN_EPS="$(calc "$ev / ($t2 - $t1)")"
-  RUN_CPU="$(calc "($c2 - $c1) / $CLK_TCK / ($t2 - $t1)" 2)"
+  RUN_CPU="$CPU_SERVICE"
   k2="$(kafka_pid)"
   RUN_NOTE=""
   if [[ "$k1" != "$k2" ]]; then
@@ -274,6 +292,7 @@ service_run "$BEST_C" "$((DURATION * 2))" max
 echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
 MAX_EPS="$RUN_EPS"
 MAX_CPU="$RUN_CPU"
+MAX_CPU_OTHERS="broker $CPU_BROKER cores; the machine's $(nproc) cores $CPU_BUSY% busy"
 MAX_LINE="$RUN_LINE"
 MAX_NOTE="$RUN_NOTE"
 read -r KDEL_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
@@ -306,9 +325,11 @@ paced_run() {
   local rc
   step "$3: clickstream-generator --rate $1 --concurrency $HALF_C for $2s"
   set +e
+  cpu_mark
   PACED_LINE="$("$GEN" "http://127.0.0.1:$HTTP_PORT" "$SAMPLE" --rate "$1" --concurrency "$HALF_C" \
     --duration "$2" --quiet 2>"$WORK/$3.err")"
   rc=$?
+  cpu_since
   set -e
   echo "$PACED_LINE" >&2
   [[ "$PACED_LINE" == generator:* ]] || die "the generator printed no summary (exit $rc): $(tail -3 "$WORK/$3.err")"
@@ -319,6 +340,7 @@ HALF_EPS="$(calc "$(field "$HALF_LINE" events_per_s)")"
 HALF_P50="$(field "$HALF_LINE" p50_ms)"
 HALF_P99="$(field "$HALF_LINE" p99_ms)"
 HALF_FAILED="$(field "$HALF_LINE" failed)"
+HALF_CPU="service $CPU_SERVICE cores, broker $CPU_BROKER cores; the machine's $(nproc) cores $CPU_BUSY% busy"
 RSS_PEAK_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PIPELINE_PID/status")"
 RSS_MB="$(calc "$RSS_PEAK_KB / 1024")"
 stop_pipeline
@@ -351,10 +373,12 @@ done
 # reaches when the consumers run elsewhere.
 step "ingest alone (enricher and unique-users off): wrk -c $BEST_C for ${DURATION}s, then half its rate"
 restarted_run "--enricher.enabled=false --unique-users.enabled=false" ingest
-INGEST_EPS="$RUN_EPS" INGEST_LINE="$RUN_LINE" INGEST_CPU="$RUN_CPU" INGEST_NOTE="$RUN_NOTE"
+INGEST_EPS="$RUN_EPS" INGEST_LINE="$RUN_LINE" INGEST_NOTE="$RUN_NOTE"
+INGEST_CPU="$RUN_CPU (broker $CPU_BROKER; the machine $CPU_BUSY% busy)"
 INGEST_HALF_RATE="$(calc "$INGEST_EPS / 2")"
 paced_run "$INGEST_HALF_RATE" "$DURATION" "ingest half load"
 INGEST_HALF_LINE="$PACED_LINE"
+INGEST_HALF_CPU="$CPU_SERVICE (broker $CPU_BROKER; the machine $CPU_BUSY% busy)"
 stop_pipeline
 
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -433,8 +457,9 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | max throughput, accepted events/s (wrk -c $BEST_C, $((DURATION * 2)) s) | $MAX_EPS | $RATIO of the $BASE_NAME ceiling | 0.6 (0.85) | $G_TP ($G_TP_AIM) |
 | /collect latency at max load p50 / p99 / p99.9 (wrk) | $(field "$MAX_LINE" p50_ms) / $(field "$MAX_LINE" p99_ms) / $(field "$MAX_LINE" p999_ms) ms | | | non-2xx: $(field "$MAX_LINE" non2xx)$MAX_NOTE |
 | of which waiting for Kafka: produce to last delivery report per batch, p50 / p99 (service histogram) | $KDEL | | | |
-| service CPU at max load | $MAX_CPU cores | | | |
+| service CPU at max load | $MAX_CPU cores ($MAX_CPU_OTHERS) | | | |
 | /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
+| CPU at half load | $HALF_CPU | | | |
 | service peak RSS (VmHWM, whole run) | $RSS_MB MB | $(calc "$RSS_MB / 200" 2) x goal | 200 MB (64 MB) | $G_RSS ($G_RSS_AIM) |
 | raw-to-latest lag p50 / p99 at max load (enricher histogram, bucket-interpolated) | $LAG_P50_MS / $LAG_P99_MS ms ($ENRICHED of $INGESTED events enriched by the end of the drain) | | < 1000 ms | $G_LAG |
 
@@ -458,7 +483,7 @@ other cores; the \`bench:\` line and the goals above are for the whole service.
 | figure | value | ratio to $BASE_NAME ceiling | service CPU (cores) |
 |---|---|---|---|
 | max throughput, accepted events/s (wrk -c $BEST_C), p50 / p99 | $INGEST_EPS, $(field "$INGEST_LINE" p50_ms) / $(field "$INGEST_LINE" p99_ms) ms, non-2xx $(field "$INGEST_LINE" non2xx)$INGEST_NOTE | $(calc "$INGEST_EPS / $BASE" 2) | $INGEST_CPU |
-| /collect latency at half that rate p50 / p99 (generator --rate $INGEST_HALF_RATE -c $HALF_C: $(calc "$(field "$INGEST_HALF_LINE" events_per_s)") events/s, failed $(field "$INGEST_HALF_LINE" failed)) | $(field "$INGEST_HALF_LINE" p50_ms) / $(field "$INGEST_HALF_LINE" p99_ms) ms | | |
+| /collect latency at half that rate p50 / p99 (generator --rate $INGEST_HALF_RATE -c $HALF_C: $(calc "$(field "$INGEST_HALF_LINE" events_per_s)") events/s, failed $(field "$INGEST_HALF_LINE" failed)) | $(field "$INGEST_HALF_LINE" p50_ms) / $(field "$INGEST_HALF_LINE" p99_ms) ms | | $INGEST_HALF_CPU |
 
 Command: \`make bench\` (\`scripts/bench.sh\`). Accepted events/s come from the service's own
 \`clickstream_events_valid_total\` over the wall time of each wrk run; latencies are wrk's (max load)
