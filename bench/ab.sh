@@ -53,11 +53,6 @@ PREFIX=""
 topics_tool() { kafka_run_class org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP_SERVERS" "$@"; }
 field() { sed -n "s/.*[ :]$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
-broker_pid() {
-  local port="${KAFKA_BOOTSTRAP_SERVERS##*:}"
-  ss -ltnpH "sport = :${port%%,*}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
-}
 valid_total() {
   curl -sf --max-time 5 "http://127.0.0.1:$PIPELINE_METRICS_PORT/metrics" |
     awk '/^clickstream_events_valid_total/ { s += $2 } END { printf "%.0f", s }'
@@ -86,7 +81,7 @@ profile_cpu() {
         install -m 755 "$WORK/ap/libs/asprof-$v-linux-x64" "$ap/bin/asprof"
         install -m 644 "$WORK/ap/libs/libasyncProfiler-$v-linux-x64.so" "$ap/lib/libasyncProfiler.so"
       fi
-      "$ap/bin/asprof" -d "$2" -e cpu -i 1ms -o flat=30 "$(broker_pid)" | sed -n '/ns  percent/,$p'
+      "$ap/bin/asprof" -d "$2" -e cpu -i 1ms -o flat=30 "$(kafka_pid)" | sed -n '/ns  percent/,$p'
       ;;
     *) die "AB_PROFILE must be service or broker, not '$1'" ;;
   esac
@@ -117,12 +112,12 @@ run_variant() {
     start_pipeline "$bin" "$WORK/pipeline.$k.log" "$(free_port)" "$(free_port)"
   local url="http://127.0.0.1:$PIPELINE_HTTP_PORT"
   wrk -t1 -c"$C" -d"${W}s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "$url" -- "$SAMPLE" >/dev/null
-  b="$(broker_pid)"
-  s0="$(ticks "$PIPELINE_PID")" b0="$(ticks "$b")" v0="$(valid_total)" t0="$(date +%s.%N)"
+  b="$(kafka_pid)"
+  s0="$(proc_ticks "$PIPELINE_PID")" b0="$(proc_ticks "$b")" v0="$(valid_total)" t0="$(date +%s.%N)"
   line="$(wrk -t1 -c"$C" -d"${D}s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "$url" -- "$SAMPLE" | grep '^wrk:')"
-  s1="$(ticks "$PIPELINE_PID")" b1="$(ticks "$b")" v1="$(valid_total)" t1="$(date +%s.%N)"
+  s1="$(proc_ticks "$PIPELINE_PID")" b1="$(proc_ticks "$b")" v1="$(valid_total)" t1="$(date +%s.%N)"
   local p0 p1 q0 q1 u0 u1
-  p0="$(ticks "$PIPELINE_PID")" q0="$(ticks "$b")" u0="$(date +%s.%N)"
+  p0="$(proc_ticks "$PIPELINE_PID")" q0="$(proc_ticks "$b")" u0="$(date +%s.%N)"
   if [[ -n "${AB_PROFILE:-}" ]]; then
     "$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet \
       >"$WORK/paced.out" 2>/dev/null &
@@ -134,7 +129,7 @@ run_variant() {
   else
     paced="$("$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet 2>/dev/null || true)"
   fi
-  p1="$(ticks "$PIPELINE_PID")" q1="$(ticks "$b")" u1="$(date +%s.%N)"
+  p1="$(proc_ticks "$PIPELINE_PID")" q1="$(proc_ticks "$b")" u1="$(date +%s.%N)"
   echo "ab: variant=$k eps=$(calc "($v1 - $v0) / ($t1 - $t0)") wrk_p99_ms=$(field "$line" p99_ms)" \
     "paced_eps=$(calc "$(field "$paced" events_per_s)") paced_p99_ms=$(field "$paced" p99_ms)" \
     "service_cores=$(calc "($s1 - $s0) / $CLK_TCK / ($t1 - $t0)" 2)" \

@@ -200,16 +200,8 @@ METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
 scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
 CLK_TCK="$(getconf CLK_TCK)"
 
-# kafka_pid: the pid listening on the broker's port (empty if none, or not local): a row during
-# which it changed ran while the broker was restarted by someone else (the machine is shared).
-kafka_pid() {
-  local port="${KAFKA_BOOTSTRAP_SERVERS##*:}"
-  ss -ltnpH "sport = :${port%%,*}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
-}
-
 # cpu_mark / cpu_since: CPU over an interval: CPU_SERVICE and CPU_BROKER (cores; the broker's
 # only when it runs here) and CPU_BUSY (% of all the machine's cores busy, from /proc/stat).
-proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 cpu_mark() {
   CPU_T0="$(date +%s.%N)" CPU_S0="$(proc_ticks "$PIPELINE_PID")" CPU_KPID="$(kafka_pid)"
@@ -227,8 +219,9 @@ cpu_since() {
 }
 
 # service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
-# the service's own counters), RUN_LINE, RUN_CPU (cores; cpu_since's figures too), RUN_NOTE (" (broker restarted during the
-# run)" or empty), files $WORK/TAG.{before,after}.prom.
+# the service's own counters), RUN_LINE, RUN_CPU (cores; and cpu_since's figures), RUN_NOTE
+# (" (broker restarted during the run)": kafka_pid changed, the machine is shared; or empty),
+# files $WORK/TAG.{before,after}.prom.
 service_run() {
   local c="$1" d="$2" tag="$3" t1 t2 k1 k2
   k1="$(kafka_pid)"

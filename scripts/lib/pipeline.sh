@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Helpers shared by scripts/demo.sh and the end-to-end tests: find the dataset, start and stop a
-# clickstream-pipeline instance, wait for HTTP endpoints. Source after scripts/lib/env.sh.
+# Helpers shared by scripts/demo.sh, the benchmarks and the end-to-end tests: find the dataset,
+# start and stop a clickstream-pipeline instance, wait for HTTP endpoints, the local broker's pid and
+# a process's CPU time. Source after scripts/lib/env.sh.
 
 # free_port: a TCP port nobody listens on right now (outside Linux's ephemeral range when possible).
 free_port() {
@@ -19,6 +20,16 @@ for _ in range(200):
         s.close()
 EOF
 }
+
+# kafka_pid: the pid listening on the local broker's port (KAFKA_BOOTSTRAP_SERVERS; empty if none,
+# or if the broker is not on this machine).
+kafka_pid() {
+  local port="${KAFKA_BOOTSTRAP_SERVERS##*:}"
+  ss -ltnpH "sport = :${port%%,*}" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1
+}
+
+# proc_ticks PID: the CPU time (user + system, clock ticks) of PID so far; 0 if it is gone.
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # port_in_use PORT: true when something listens on 127.0.0.1:PORT.
 port_in_use() {
