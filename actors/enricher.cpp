@@ -6,6 +6,7 @@
 
 #include "runtime/log.hpp"
 #include "runtime/registry_client.hpp"
+#include "runtime/thread_name.hpp"
 
 namespace clickstream {
 
@@ -24,6 +25,8 @@ void retry_later(self_ptr self) {
 bool ensure_started(self_ptr self) {
   auto& st = self->state;
   if (st.loop) return true;
+  // A detached actor: this thread is the member's own (CAF names it "caf.actor").
+  set_thread_name("cs-enricher-" + std::to_string(st.index));
   const auto& sc = st.ctx->cfg;
   const std::string who = "enricher #" + std::to_string(st.index);
   if (st.latest_schema_id < 0) {

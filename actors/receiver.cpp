@@ -15,6 +15,7 @@
 #include "runtime/log.hpp"
 #include "runtime/records.hpp"
 #include "runtime/schema_validator.hpp"
+#include "runtime/thread_name.hpp"
 
 namespace clickstream {
 
@@ -389,6 +390,7 @@ receiver_actor::behavior_type receiver(receiver_actor::stateful_pointer<receiver
           " threads, at most " + std::to_string(hc.effective_max_connections()) + " connections");
   receiver_actor handle = caf::actor_cast<receiver_actor>(self);
   st.listen_thread = std::thread{[server = st.server.get(), handle] {
+    set_thread_name("cs-http-accept");
     server->listen_after_bind();
     caf::anon_send(handle, drained_atom::value);
   }};

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "runtime/log.hpp"
+#include "runtime/thread_name.hpp"
 
 namespace clickstream {
 
@@ -16,6 +17,8 @@ using self_ptr = unique_users_actor::stateful_pointer<unique_users_state>;
 bool ensure_started(self_ptr self) {
   auto& st = self->state;
   if (st.loop) return true;
+  // A detached actor: this thread is the counter's own (CAF names it "caf.actor").
+  set_thread_name("cs-unique-users");
   unique_users_settings s;
   s.bootstrap_servers = st.ctx->cfg.kafka.bootstrap_servers;
   s.group_id = st.cfg.group_id;

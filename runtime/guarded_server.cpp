@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "runtime/http_status.hpp"
+#include "runtime/thread_name.hpp"
 
 namespace clickstream {
 
@@ -54,6 +55,9 @@ class bounded_pool final : public httplib::TaskQueue {
     if (!admitted) return;
     counters_.open.fetch_add(1, std::memory_order_relaxed);
     pool_.enqueue([fn = std::move(fn), t = clock_type::now()] {
+      // httplib's pool threads inherit the name of the thread that started the server.
+      thread_local const bool named = (set_thread_name(http_thread_name), true);
+      (void)named;
       accepted_at = t;
       fn();
     });

@@ -32,6 +32,9 @@
 
 namespace clickstream {
 
+/// The name of the pool threads serving connections (set_thread_name).
+inline constexpr const char* http_thread_name = "cs-http";
+
 struct connection_limits {
   std::size_t threads = 32;                   ///< pool threads (connections served at once)
   std::size_t max_connections = 256;          ///< served + waiting for a thread; more: 503 at once

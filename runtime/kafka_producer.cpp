@@ -1,5 +1,7 @@
 #include "runtime/kafka_producer.hpp"
 
+#include "runtime/thread_name.hpp"
+
 namespace clickstream {
 
 std::unique_ptr<kafka_producer> kafka_producer::create(const property_list& props,
@@ -41,8 +43,14 @@ std::unique_ptr<kafka_producer> kafka_producer::create(const property_list& prop
     self->topics_.push_back(rkt);
   }
   self->running_ = true;
-  self->poll_thread_ = std::thread{[p = self.get()] { p->poll_loop(); }};
-  self->probe_thread_ = std::thread{[p = self.get()] { p->probe_loop(); }};
+  self->poll_thread_ = std::thread{[p = self.get()] {
+    set_thread_name("cs-kafka-dr");
+    p->poll_loop();
+  }};
+  self->probe_thread_ = std::thread{[p = self.get()] {
+    set_thread_name("cs-kafka-probe");
+    p->probe_loop();
+  }};
   return self;
 }
 

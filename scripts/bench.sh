@@ -5,9 +5,10 @@
 #   2. Kafka ceiling: Kafka's org.apache.kafka.tools.ProducerPerformance, acks=all, idempotent, lz4,
 #      linger 5, batch 262144, the real events as payloads, into a bench topic of its own
 #   3. the service (build/clickstream-pipeline, free ports, bench topics of its own, enricher and
-#      unique-users counter running): client concurrency sweep with wrk, maximum throughput, CPU,
-#      peak RSS, raw-to-latest lag p99 (enricher histogram), then /collect latency at half the
-#      maximum rate (clickstream-generator --rate)
+#      unique-users counter running): client concurrency sweep with wrk, maximum throughput, CPU
+#      (also by thread group), peak RSS, raw-to-latest lag p99 (enricher histogram), then /collect
+#      latency at half the maximum rate (clickstream-generator --rate), and the do-nothing endpoint's
+#      CPU under the same pacing (the floor of the service's HTTP threads)
 #   4. scaling against the number of validator and producer actors (the service restarted per point)
 #   5. ingest alone: the service with the enricher and unique-users off, max and half of its max rate
 # Writes BENCHMARKS.md at the repository root (BENCH_RESULTS; the hand-written part after the marker
@@ -141,22 +142,29 @@ field() { sed -n "s/.*[ :]$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 
 # ---------------------------------------------------------------- 1. HTTP ceiling
-NULL_PORT="$(free_port)"
+# start_null THREADS / stop_null: the do-nothing endpoint on NULL_PORT (pid NULL_PID).
+start_null() {
+  NULL_PORT="$(free_port)"
+  "$GEN" --serve-null "$NULL_PORT" --serve-threads "$1" >"$WORK/null.log" 2>&1 &
+  NULL_PID=$!
+  for _ in $(seq 40); do
+    port_in_use "$NULL_PORT" && return 0
+    kill -0 "$NULL_PID" 2>/dev/null || die "the null endpoint exited: $(tail -3 "$WORK/null.log")"
+    sleep 0.25
+  done
+  die "the null endpoint does not listen on $NULL_PORT after 10 s"
+}
+stop_null() {
+  kill -TERM "$NULL_PID" 2>/dev/null || true
+  wait "$NULL_PID" 2>/dev/null || true
+  NULL_PID=""
+}
+start_null "$CEIL_C"
 step "HTTP ceiling: clickstream-generator --serve-null $NULL_PORT (--serve-threads $CEIL_C), wrk -c $CEIL_C, ${DURATION}s"
-"$GEN" --serve-null "$NULL_PORT" --serve-threads "$CEIL_C" >"$WORK/null.log" 2>&1 &
-NULL_PID=$!
-for _ in $(seq 40); do
-  port_in_use "$NULL_PORT" && break
-  kill -0 "$NULL_PID" 2>/dev/null || die "the null endpoint exited: $(tail -3 "$WORK/null.log")"
-  sleep 0.25
-done
-port_in_use "$NULL_PORT" || die "the null endpoint does not listen on $NULL_PORT after 10 s"
 wrk_run "$NULL_PORT" "$CEIL_C" "$WARMUP" >/dev/null
 HTTP_LINE="$(wrk_run "$NULL_PORT" "$CEIL_C" "$DURATION")"
 echo "$HTTP_LINE" >&2
-kill -TERM "$NULL_PID" 2>/dev/null || true
-wait "$NULL_PID" 2>/dev/null || true
-NULL_PID=""
+stop_null
 HTTP_EPS="$(calc "$(field "$HTTP_LINE" requests) / $(field "$HTTP_LINE" duration_s) * $MEAN_BATCH")"
 HTTP_P50="$(field "$HTTP_LINE" p50_ms)"
 HTTP_P99="$(field "$HTTP_LINE" p99_ms)"
@@ -201,17 +209,26 @@ scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
 CLK_TCK="$(getconf CLK_TCK)"
 
 # cpu_mark / cpu_since: CPU over an interval: CPU_SERVICE and CPU_BROKER (cores; the broker's
-# only when it runs here) and CPU_BUSY (% of all the machine's cores busy, from /proc/stat).
+# only when it runs here), CPU_BUSY (% of all the machine's cores busy, from /proc/stat) and
+# CPU_THREADS (the service's cores by thread group, thread_ticks: "http 0.33, caf-workers 0.12, ...").
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 cpu_mark() {
   CPU_T0="$(date +%s.%N)" CPU_S0="$(proc_ticks "$PIPELINE_PID")" CPU_KPID="$(kafka_pid)"
   CPU_K0="$(proc_ticks "${CPU_KPID:-0}")"
   read -r CPU_B0 CPU_A0 < <(machine_ticks)
+  thread_ticks "$PIPELINE_PID" >"$WORK/threads.0"
 }
 cpu_since() {
   local t1 s1 k1 b1 a1
   t1="$(date +%s.%N)" s1="$(proc_ticks "$PIPELINE_PID")" k1="$(proc_ticks "${CPU_KPID:-0}")"
   read -r b1 a1 < <(machine_ticks)
+  thread_ticks "$PIPELINE_PID" >"$WORK/threads.1"
+  CPU_THREADS="$(join -a 2 "$WORK/threads.0" "$WORK/threads.1" | awk -v hz="$CLK_TCK" -v dt="$(calc "$t1 - $CPU_T0" 3)" '
+    { c[$1] = (NF == 3 ? $3 - $2 : $2) / hz / dt }
+    END {
+      split("http caf-workers librdkafka delivery enricher unique-users other", order, " ")
+      for (i = 1; i <= 7; i++) if (order[i] in c) { printf "%s%s %.2f", sep, order[i], c[order[i]]; sep = ", " }
+    }')"
   CPU_SERVICE="$(calc "($s1 - $CPU_S0) / $CLK_TCK / ($t1 - $CPU_T0)" 2)"
   CPU_BROKER="n/a"
   if [[ -n "$CPU_KPID" ]]; then CPU_BROKER="$(calc "($k1 - $CPU_K0) / $CLK_TCK / ($t1 - $CPU_T0)" 2)"; fi
@@ -286,6 +303,7 @@ echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
 MAX_EPS="$RUN_EPS"
 MAX_CPU="$RUN_CPU"
 MAX_CPU_OTHERS="broker $CPU_BROKER cores; the machine's $(nproc) cores $CPU_BUSY% busy"
+MAX_CPU_THREADS="$CPU_THREADS"
 MAX_LINE="$RUN_LINE"
 MAX_NOTE="$RUN_NOTE"
 read -r KDEL_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
@@ -334,9 +352,28 @@ HALF_P50="$(field "$HALF_LINE" p50_ms)"
 HALF_P99="$(field "$HALF_LINE" p99_ms)"
 HALF_FAILED="$(field "$HALF_LINE" failed)"
 HALF_CPU="service $CPU_SERVICE cores, broker $CPU_BROKER cores; the machine's $(nproc) cores $CPU_BUSY% busy"
+HALF_CPU_THREADS="$CPU_THREADS"
 RSS_PEAK_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PIPELINE_PID/status")"
 RSS_MB="$(calc "$RSS_PEAK_KB / 1024")"
+# the service's HTTP pool size, from its start-up line ("... with 128 threads, ...")
+NULL_HALF_THREADS="$(sed -n 's/.* with \([0-9]*\) threads.*/\1/p' "$WORK/pipeline.log" | head -n1)"
 stop_pipeline
+
+# The same paced load against the do-nothing endpoint with as many threads as the service's HTTP
+# pool: what cpp-httplib's thread per connection costs at this rate before any work is done.
+start_null "${NULL_HALF_THREADS:-128}"
+step "the null endpoint under the half-load pacing: --serve-threads ${NULL_HALF_THREADS:-128}, generator --rate $HALF_RATE -c $HALF_C for ${DURATION}s"
+"$GEN" "http://127.0.0.1:$NULL_PORT" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration 2 \
+  --quiet >/dev/null 2>&1 || true
+null_t0="$(date +%s.%N)" null_s0="$(proc_ticks "$NULL_PID")"
+NULL_HALF_LINE="$("$GEN" "http://127.0.0.1:$NULL_PORT" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" \
+  --duration "$DURATION" --quiet 2>/dev/null || true)"
+NULL_HALF_CPU="$(calc "($(proc_ticks "$NULL_PID") - $null_s0) / $CLK_TCK / ($(date +%s.%N) - $null_t0)" 2)"
+stop_null
+echo "$NULL_HALF_LINE cpu_cores=$NULL_HALF_CPU" >&2
+NULL_HALF_EPS="$(calc "$(field "$NULL_HALF_LINE" events_per_s)")"
+NULL_HALF_P99="$(field "$NULL_HALF_LINE" p99_ms)"
+NULL_HALF_THREADS="${NULL_HALF_THREADS:-128}"
 
 # ---------------------------------------------------------------- 4. actor counts
 # The service restarted with each validators:producers pair, wrk at the sweep's best concurrency.
@@ -451,8 +488,11 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | /collect latency at max load p50 / p99 / p99.9 (wrk) | $(field "$MAX_LINE" p50_ms) / $(field "$MAX_LINE" p99_ms) / $(field "$MAX_LINE" p999_ms) ms | | | non-2xx: $(field "$MAX_LINE" non2xx)$MAX_NOTE |
 | of which waiting for Kafka: produce to last delivery report per batch, p50 / p99 (service histogram) | $KDEL | | | |
 | service CPU at max load | $MAX_CPU cores ($MAX_CPU_OTHERS) | | | |
+| of which, by thread (cores) | $MAX_CPU_THREADS | | | |
 | /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
 | CPU at half load | $HALF_CPU | | | |
+| of which, by thread (cores) | $HALF_CPU_THREADS | | | |
+| the null endpoint under the same paced load (--serve-threads $NULL_HALF_THREADS, generator --rate $HALF_RATE -c $HALF_C: $NULL_HALF_EPS events/s, p99 $NULL_HALF_P99 ms) | $NULL_HALF_CPU cores | HTTP threads' floor at this rate | | |
 | service peak RSS (VmHWM, whole run) | $RSS_MB MB | $(calc "$RSS_MB / 200" 2) x goal | 200 MB (64 MB) | $G_RSS ($G_RSS_AIM) |
 | raw-to-latest lag p50 / p99 at max load (enricher histogram, bucket-interpolated) | $LAG_P50_MS / $LAG_P99_MS ms ($ENRICHED of $INGESTED events enriched by the end of the drain) | | < 1000 ms | $G_LAG |
 

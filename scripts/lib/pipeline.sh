@@ -31,6 +31,29 @@ kafka_pid() {
 # proc_ticks PID: the CPU time (user + system, clock ticks) of PID so far; 0 if it is gone.
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
+# thread_ticks PID: the CPU time (user + system, clock ticks) of PID's threads so far, summed by
+# the service's thread names (docs/service.md): one "GROUP TICKS" line per group, groups http
+# (cs-http*), caf-workers (CAF's scheduler threads, named caf.multiplexer by CAF 0.17: validators
+# and producers), librdkafka (rdk:*), delivery (cs-kafka-*), enricher (cs-enricher-*),
+# unique-users and other.
+thread_ticks() {
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{
+    lp = index($0, "("); rp = 0
+    for (i = length($0); i > lp; i--) if (substr($0, i, 1) == ")") { rp = i; break }
+    name = substr($0, lp + 1, rp - lp - 1)
+    n = split(substr($0, rp + 2), f, " ")
+    if (n < 13) next
+    g = "other"
+    if (name ~ /^cs-http/) g = "http"
+    else if (name == "caf.multiplexer") g = "caf-workers"
+    else if (name ~ /^rdk:/) g = "librdkafka"
+    else if (name ~ /^cs-kafka-/) g = "delivery"
+    else if (name ~ /^cs-enricher/) g = "enricher"
+    else if (name == "cs-unique-users") g = "unique-users"
+    t[g] += f[12] + f[13]
+  } END { for (g in t) print g, t[g] }' | sort
+}
+
 # port_in_use PORT: true when something listens on 127.0.0.1:PORT.
 port_in_use() {
   python3 -c 'import socket,sys; s=socket.socket(); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"

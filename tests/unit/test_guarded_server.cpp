@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/guarded_server.hpp"
+#include "runtime/thread_name.hpp"
 
 using namespace clickstream;
 using namespace std::chrono_literals;
@@ -26,6 +27,9 @@ struct running_server {
       server.set_socket_options([this](socket_t sock) { server.configure_listen_socket(sock); });
     server.Get("/ping", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"OK"})", "application/json");
+    });
+    server.Get("/thread", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(thread_name(), "text/plain");
     });
     server.set_read_timeout(std::chrono::milliseconds{500});
     server.set_keep_alive_timeout(1);
@@ -192,6 +196,16 @@ TEST_CASE("guarded_server: pipelined requests are all answered", "[guarded_serve
        at = answer.find("HTTP/1.1 200", at + 1))
     ++count;
   CHECK(count == 2);
+  ::close(s);
+}
+
+TEST_CASE("guarded_server: connections are served on threads named cs-http", "[guarded_server]") {
+  running_server srv{connection_limits{}};
+  const int s = connect_to(srv.port);
+  send_all(s, "GET /thread HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto answer = read_all(s);
+  CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(answer.substr(answer.size() - std::string{http_thread_name}.size()) == http_thread_name);
   ::close(s);
 }
 
