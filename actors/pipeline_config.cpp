@@ -90,7 +90,7 @@ pipeline_config::pipeline_config(bool use_env) {
   opt_group{custom_options_, "enricher"}
       .add(e.enabled, "enabled", "run the enricher pool (default true)")
       .add(e.count, "count",
-           "enricher actors, each a consumer + transactional producer; 0 disables (default 1)")
+           "enricher actors, each a consumer + transactional producer; 0 disables (default 2)")
       .add(e.group_id, "group-id", "consumer group on the raw topic (default clickstream-enricher)")
       .add(e.latest_topic, "latest-topic", "default acme.clickstream.latest.events")
       .add(e.latest_subject, "latest-subject",

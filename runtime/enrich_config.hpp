@@ -13,7 +13,7 @@ namespace clickstream {
 struct enricher_config {
   bool enabled = true;
   std::size_t count =
-      1;  ///< enricher actors, each with its own consumer and transactional producer
+      2;  ///< enricher actors, each with its own consumer and transactional producer
   std::string group_id = "clickstream-enricher";
   std::string latest_topic = "acme.clickstream.latest.events";
   std::string latest_subject = "acme.clickstream.latest.events-value";
