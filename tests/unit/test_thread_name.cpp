@@ -2,28 +2,38 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "runtime/thread_name.hpp"
 
 using namespace clickstream;
 
-TEST_CASE("thread_name: a thread reads back the name it set", "[thread_name]") {
+namespace {
+
+// The name a fresh thread reads back after naming itself `name`.
+std::string name_read_back(std::string_view name) {
   std::string seen;
   std::thread t{[&] {
-    set_thread_name("cs-test");
+    set_thread_name(name);
     seen = thread_name();
   }};
   t.join();
-  CHECK(seen == "cs-test");
+  return seen;
+}
+
+}  // namespace
+
+TEST_CASE("thread_name: a thread reads back the name it set", "[thread_name]") {
+  CHECK(name_read_back("cs-test") == "cs-test");
 }
 
 TEST_CASE("thread_name: names longer than 15 bytes are cut, not refused", "[thread_name]") {
-  std::string seen;
-  std::thread t{[&] {
-    set_thread_name("cs-enricher-1234567890");
-    seen = thread_name();
-  }};
-  t.join();
-  CHECK(seen == "cs-enricher-123");
+  CHECK(name_read_back("cs-enricher-1234567890") == "cs-enricher-123");
+}
+
+TEST_CASE("thread_name: naming one thread leaves the caller's name alone", "[thread_name]") {
+  const auto before = thread_name();
+  CHECK(name_read_back("cs-other") == "cs-other");
+  CHECK(thread_name() == before);
 }
