@@ -137,6 +137,10 @@ wrk_run() {
   wrk -t1 -c"$2" -d"$3s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "http://127.0.0.1:$1" -- "$SAMPLE" |
     grep '^wrk:' || die "wrk printed no summary (port $1, $2 connections)"
 }
+# machine_ticks: "BUSY ALL" clock ticks of all the machine's cores so far (/proc/stat).
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+CLK_TCK="$(getconf CLK_TCK)"
+NCPU="$(nproc)"
 # field LINE KEY: the value of KEY=value in LINE.
 field() { sed -n "s/.*[ :]$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
@@ -162,10 +166,21 @@ stop_null() {
 start_null "$CEIL_C"
 step "HTTP ceiling: clickstream-generator --serve-null $NULL_PORT (--serve-threads $CEIL_C), wrk -c $CEIL_C, ${DURATION}s"
 wrk_run "$NULL_PORT" "$CEIL_C" "$WARMUP" >/dev/null
+read -r MB0 MA0 < <(machine_ticks)
+N0="$(proc_ticks "$NULL_PID")"
 HTTP_LINE="$(wrk_run "$NULL_PORT" "$CEIL_C" "$DURATION")"
+read -r MB1 MA1 < <(machine_ticks)
+N1="$(proc_ticks "$NULL_PID")"
 echo "$HTTP_LINE" >&2
 stop_null
 HTTP_EPS="$(calc "$(field "$HTTP_LINE" requests) / $(field "$HTTP_LINE" duration_s) * $MEAN_BATCH")"
+# What answering costs at the ceiling, in microseconds of CPU an event: the whole machine (the
+# endpoint, wrk and the idle platform) and the endpoint alone. Ticks over ALL ticks of all cores,
+# times the cores, is the busy cores over the interval; over the events of the interval, us/event.
+HTTP_EVENTS="$(calc "$(field "$HTTP_LINE" requests) * $MEAN_BATCH")"
+HTTP_US_MACHINE="$(calc "($MB1 - $MB0) / $CLK_TCK * 1000000 / $HTTP_EVENTS" 1)"
+HTTP_US_NULL="$(calc "($N1 - $N0) / $CLK_TCK * 1000000 / $HTTP_EVENTS" 1)"
+HTTP_BUSY="$(calc "100 * ($MB1 - $MB0) / ($MA1 - $MA0 > 0 ? $MA1 - $MA0 : 1)")"
 HTTP_P50="$(field "$HTTP_LINE" p50_ms)"
 HTTP_P99="$(field "$HTTP_LINE" p99_ms)"
 
@@ -206,12 +221,10 @@ HTTP_PORT="$PIPELINE_HTTP_PORT"
 METRICS_PORT="$PIPELINE_METRICS_PORT"
 METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
 scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
-CLK_TCK="$(getconf CLK_TCK)"
 
 # cpu_mark / cpu_since: CPU over an interval: CPU_SERVICE and CPU_BROKER (cores; the broker's
 # only when it runs here), CPU_BUSY (% of all the machine's cores busy, from /proc/stat) and
-# CPU_THREADS (the service's cores by thread group, thread_ticks: "http 0.33, caf-workers 0.12, ...").
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+# CPU_MACHINE (busy cores of the whole machine), CPU_THREADS (the service's cores by thread group, thread_ticks: "http 0.33, caf-workers 0.12, ...").
 cpu_mark() {
   CPU_T0="$(date +%s.%N)" CPU_S0="$(proc_ticks "$PIPELINE_PID")" CPU_KPID="$(kafka_pid)"
   CPU_K0="$(proc_ticks "${CPU_KPID:-0}")"
@@ -233,6 +246,7 @@ cpu_since() {
   CPU_BROKER="n/a"
   if [[ -n "$CPU_KPID" ]]; then CPU_BROKER="$(calc "($k1 - $CPU_K0) / $CLK_TCK / ($t1 - $CPU_T0)" 2)"; fi
   CPU_BUSY="$(calc "100 * ($b1 - $CPU_B0) / ($a1 - $CPU_A0 > 0 ? $a1 - $CPU_A0 : 1)")"
+  CPU_MACHINE="$(calc "$NCPU * ($b1 - $CPU_B0) / ($a1 - $CPU_A0 > 0 ? $a1 - $CPU_A0 : 1)" 2)"
 }
 
 # service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
@@ -304,6 +318,14 @@ MAX_EPS="$RUN_EPS"
 MAX_CPU="$RUN_CPU"
 MAX_CPU_OTHERS="broker $CPU_BROKER cores; the machine's $(nproc) cores $CPU_BUSY% busy"
 MAX_CPU_THREADS="$CPU_THREADS"
+# The same CPU as microseconds an accepted event (cores / events/s), and what the throughput goal
+# leaves for everything the machine runs (service, broker, client, the rest of the platform).
+us_per_event() { calc "$1 * 1000000 / ($MAX_EPS > 0 ? $MAX_EPS : 1)" 1; }
+MAX_US="service $(us_per_event "$MAX_CPU") ($(awk -v eps="$MAX_EPS" 'BEGIN { RS = ", "; ORS = "" }
+  NF == 2 { printf "%s%s %.1f", sep, $1, $2 * 1000000 / (eps > 0 ? eps : 1); sep = ", " }' <<<"$CPU_THREADS"))"
+if [[ "$CPU_BROKER" != n/a ]]; then MAX_US+=", broker $(us_per_event "$CPU_BROKER")"; fi
+MAX_US+=", the whole machine $(us_per_event "$CPU_MACHINE")"
+BUDGET_US="$(calc "$NCPU * 1000000 / (0.6 * $BASE)" 1)"
 MAX_LINE="$RUN_LINE"
 MAX_NOTE="$RUN_NOTE"
 read -r KDEL_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/max.before.prom" "$WORK/max.after.prom" \
@@ -485,6 +507,9 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | Kafka | \`ProducerPerformance --num-records $KAFKA_RECORDS --payload-file <sample> acks=all enable.idempotence=true linger.ms=5 batch.size=262144 compression.type=lz4\` (6 partitions) | p99 $KAFKA_P99 ms | $KAFKA_EPS |
 | **lower ceiling** | $BASE_NAME | | **$BASE** |
 
+At the HTTP ceiling the machine's $NCPU cores were $HTTP_BUSY% busy: $HTTP_US_MACHINE us of CPU an event
+(the do-nothing endpoint $HTTP_US_NULL us, the rest wrk and the idle platform).
+
 ## The service (\`build/clickstream-pipeline\`, defaults + bench topics, enricher and unique-users on)
 
 | figure | value | ratio | goal (aim) | |
@@ -494,6 +519,7 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | of which waiting for Kafka: produce to last delivery report per batch, p50 / p99 (service histogram) | $KDEL | | | |
 | service CPU at max load | $MAX_CPU cores ($MAX_CPU_OTHERS) | | | |
 | of which, by thread (cores) | $MAX_CPU_THREADS | | | |
+| CPU an accepted event at max load (us) | $MAX_US | 0.6 of the ceiling leaves $BUDGET_US us an event for all of it | | |
 | /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
 | CPU at half load | $HALF_CPU | | | |
 | of which, by thread (cores) | $HALF_CPU_THREADS | | | |
