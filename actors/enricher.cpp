@@ -53,6 +53,7 @@ bool ensure_started(self_ptr self) {
   s.batch_max_wait_ms = st.cfg.batch_max_wait_ms;
   s.fetch_min_bytes = st.cfg.fetch_min_bytes;
   s.fetch_wait_max_ms = st.cfg.fetch_wait_max_ms;
+  s.linger_ms = st.cfg.linger_ms;
   s.transaction_timeout_ms = st.cfg.transaction_timeout_ms;
   s.commit_timeout_ms = st.cfg.commit_timeout_ms;
   s.retry_backoff_ms = st.cfg.retry_backoff_ms;

@@ -103,6 +103,8 @@ pipeline_config::pipeline_config(bool use_env) {
            "consumer fetch.min.bytes: fewer, larger fetches (default 65536)")
       .add(e.fetch_wait_max_ms, "fetch-wait-max-ms",
            "consumer fetch.wait.max.ms: bound on the wait for fetch-min-bytes (default 100)")
+      .add(e.linger_ms, "linger-ms",
+           "producer linger.ms: records leave at the transaction's commit (default 1000)")
       .add(e.transaction_timeout_ms, "transaction-timeout-ms",
            "transaction.timeout.ms (default 30000)")
       .add(e.commit_timeout_ms, "commit-timeout-ms",

@@ -23,6 +23,7 @@ std::vector<std::string> check(const enrich_service_config& cfg) {
   if (e.batch_max_wait_ms < 0) problems.push_back("enricher.batch-max-wait-ms must be >= 0");
   check_range(problems, "enricher.fetch-min-bytes", e.fetch_min_bytes, 1, 100000000);
   check_range(problems, "enricher.fetch-wait-max-ms", e.fetch_wait_max_ms, 0, 300000);
+  check_range(problems, "enricher.linger-ms", e.linger_ms, 0, 900000);
   check_range(problems, "unique-users.fetch-min-bytes", u.fetch_min_bytes, 1, 100000000);
   check_range(problems, "unique-users.fetch-wait-max-ms", u.fetch_wait_max_ms, 0, 300000);
   if (e.transaction_timeout_ms < 1000) {

@@ -25,6 +25,9 @@ struct enricher_config {
   /// ready or the wait is over, so a busy topic costs a few fetches per second, not one per append
   std::int64_t fetch_min_bytes = 65536;
   std::int64_t fetch_wait_max_ms = 100;
+  /// producer linger.ms: longer than a batch, so a transaction's records leave at its commit
+  /// (which flushes at once), one produce request per partition, not several as they are enriched
+  std::int64_t linger_ms = 1000;
   std::int64_t transaction_timeout_ms = 30000;
   std::int64_t commit_timeout_ms = 30000;
   std::int64_t retry_backoff_ms = 1000;  ///< after an abort or a failed start

@@ -94,7 +94,7 @@ void enricher::start() {
   set(pc, "transactional.id", settings_.transactional_id);
   set(pc, "enable.idempotence", "true");
   set(pc, "acks", "all");
-  set(pc, "linger.ms", "5");
+  set(pc, "linger.ms", std::to_string(settings_.linger_ms));
   set(pc, "compression.type", "lz4");
   set(pc, "transaction.timeout.ms", std::to_string(settings_.transaction_timeout_ms));
   set(pc, "message.timeout.ms", std::to_string(settings_.transaction_timeout_ms));

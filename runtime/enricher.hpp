@@ -42,7 +42,10 @@ struct enricher_settings {
   std::int64_t batch_max_wait_ms = 100;  // collect a batch for at most this long
   std::int64_t fetch_min_bytes = 65536;  // consumer fetch.min.bytes
   std::int64_t fetch_wait_max_ms = 100;  // consumer fetch.wait.max.ms (lag bound when idle)
-  std::int64_t poll_timeout_ms = 200;    // idle poll
+  // producer linger.ms: above batch_max_wait_ms the records wait for the commit, which flushes
+  // them at once (no added lag): one produce request per partition and transaction
+  std::int64_t linger_ms = 1000;
+  std::int64_t poll_timeout_ms = 200;  // idle poll
   std::int64_t transaction_timeout_ms = 30000;
   std::int64_t commit_timeout_ms = 30000;
   std::int64_t init_timeout_ms = 5000;  // init_transactions (at most commit_timeout_ms)

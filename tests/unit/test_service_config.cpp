@@ -115,3 +115,15 @@ TEST_CASE("enrich config check: defaults pass, each bad fetch setting is named",
   CHECK(problems[2] == "unique-users.fetch-min-bytes must be between 1 and 100000000");
   CHECK(problems[3] == "unique-users.fetch-wait-max-ms must be between 0 and 300000");
 }
+
+TEST_CASE("enrich config check: the enricher's linger is bounded by librdkafka's maximum",
+          "[config]") {
+  enrich_service_config c;
+  CHECK(c.enricher.linger_ms > c.enricher.batch_max_wait_ms);  // records leave at the commit
+  c.enricher.linger_ms = -1;
+  REQUIRE(check(c) == std::vector<std::string>{"enricher.linger-ms must be between 0 and 900000"});
+  c.enricher.linger_ms = 900001;
+  REQUIRE(check(c) == std::vector<std::string>{"enricher.linger-ms must be between 0 and 900000"});
+  c.enricher.linger_ms = 0;
+  CHECK(check(c).empty());
+}
