@@ -137,8 +137,10 @@ wrk_run() {
   wrk -t1 -c"$2" -d"$3s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "http://127.0.0.1:$1" -- "$SAMPLE" |
     grep '^wrk:' || die "wrk printed no summary (port $1, $2 connections)"
 }
-# machine_ticks: "BUSY ALL" clock ticks of all the machine's cores so far (/proc/stat).
+# machine_ticks: "BUSY ALL" clock ticks of all the machine's cores so far (/proc/stat);
+# busy_share BUSY0 ALL0 BUSY1 ALL1: the share (0-1) of all the cores' time that was busy between.
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+busy_share() { calc "($3 - $1) / ($4 - $2 > 0 ? $4 - $2 : 1)" 4; }
 CLK_TCK="$(getconf CLK_TCK)"
 NCPU="$(nproc)"
 # field LINE KEY: the value of KEY=value in LINE.
@@ -180,7 +182,7 @@ HTTP_EPS="$(calc "$(field "$HTTP_LINE" requests) / $(field "$HTTP_LINE" duration
 HTTP_EVENTS="$(calc "$(field "$HTTP_LINE" requests) * $MEAN_BATCH")"
 HTTP_US_MACHINE="$(calc "($MB1 - $MB0) / $CLK_TCK * 1000000 / $HTTP_EVENTS" 1)"
 HTTP_US_NULL="$(calc "($N1 - $N0) / $CLK_TCK * 1000000 / $HTTP_EVENTS" 1)"
-HTTP_BUSY="$(calc "100 * ($MB1 - $MB0) / ($MA1 - $MA0 > 0 ? $MA1 - $MA0 : 1)")"
+HTTP_BUSY="$(calc "100 * $(busy_share "$MB0" "$MA0" "$MB1" "$MA1")")"
 HTTP_P50="$(field "$HTTP_LINE" p50_ms)"
 HTTP_P99="$(field "$HTTP_LINE" p99_ms)"
 
@@ -223,8 +225,9 @@ METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
 scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
 
 # cpu_mark / cpu_since: CPU over an interval: CPU_SERVICE and CPU_BROKER (cores; the broker's
-# only when it runs here), CPU_BUSY (% of all the machine's cores busy, from /proc/stat) and
-# CPU_MACHINE (busy cores of the whole machine), CPU_THREADS (the service's cores by thread group, thread_ticks: "http 0.33, caf-workers 0.12, ...").
+# only when it runs here), CPU_BUSY (% of all the machine's cores busy, from /proc/stat),
+# CPU_MACHINE (the same as busy cores) and CPU_THREADS (the service's cores by thread group,
+# thread_ticks: "http 0.33, caf-workers 0.12, ...").
 cpu_mark() {
   CPU_T0="$(date +%s.%N)" CPU_S0="$(proc_ticks "$PIPELINE_PID")" CPU_KPID="$(kafka_pid)"
   CPU_K0="$(proc_ticks "${CPU_KPID:-0}")"
@@ -232,7 +235,7 @@ cpu_mark() {
   thread_ticks "$PIPELINE_PID" >"$WORK/threads.0"
 }
 cpu_since() {
-  local t1 s1 k1 b1 a1
+  local t1 s1 k1 b1 a1 share
   t1="$(date +%s.%N)" s1="$(proc_ticks "$PIPELINE_PID")" k1="$(proc_ticks "${CPU_KPID:-0}")"
   read -r b1 a1 < <(machine_ticks)
   thread_ticks "$PIPELINE_PID" >"$WORK/threads.1"
@@ -245,8 +248,9 @@ cpu_since() {
   CPU_SERVICE="$(calc "($s1 - $CPU_S0) / $CLK_TCK / ($t1 - $CPU_T0)" 2)"
   CPU_BROKER="n/a"
   if [[ -n "$CPU_KPID" ]]; then CPU_BROKER="$(calc "($k1 - $CPU_K0) / $CLK_TCK / ($t1 - $CPU_T0)" 2)"; fi
-  CPU_BUSY="$(calc "100 * ($b1 - $CPU_B0) / ($a1 - $CPU_A0 > 0 ? $a1 - $CPU_A0 : 1)")"
-  CPU_MACHINE="$(calc "$NCPU * ($b1 - $CPU_B0) / ($a1 - $CPU_A0 > 0 ? $a1 - $CPU_A0 : 1)" 2)"
+  share="$(busy_share "$CPU_B0" "$CPU_A0" "$b1" "$a1")"
+  CPU_BUSY="$(calc "100 * $share")"
+  CPU_MACHINE="$(calc "$NCPU * $share" 2)"
 }
 
 # service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
@@ -316,7 +320,7 @@ service_run "$BEST_C" "$((DURATION * 2))" max
 echo "$RUN_LINE events_per_s=$RUN_EPS cpu_cores=$RUN_CPU" >&2
 MAX_EPS="$RUN_EPS"
 MAX_CPU="$RUN_CPU"
-MAX_CPU_OTHERS="broker $CPU_BROKER cores; the machine's $(nproc) cores $CPU_BUSY% busy"
+MAX_CPU_OTHERS="broker $CPU_BROKER cores; the machine's $NCPU cores $CPU_BUSY% busy"
 MAX_CPU_THREADS="$CPU_THREADS"
 # The same CPU as microseconds an accepted event (cores / events/s), and what the throughput goal
 # leaves for everything the machine runs (service, broker, client, the rest of the platform).
@@ -373,7 +377,7 @@ HALF_EPS="$(calc "$(field "$HALF_LINE" events_per_s)")"
 HALF_P50="$(field "$HALF_LINE" p50_ms)"
 HALF_P99="$(field "$HALF_LINE" p99_ms)"
 HALF_FAILED="$(field "$HALF_LINE" failed)"
-HALF_CPU="service $CPU_SERVICE cores, broker $CPU_BROKER cores; the machine's $(nproc) cores $CPU_BUSY% busy"
+HALF_CPU="service $CPU_SERVICE cores, broker $CPU_BROKER cores; the machine's $NCPU cores $CPU_BUSY% busy"
 HALF_CPU_THREADS="$CPU_THREADS"
 RSS_PEAK_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PIPELINE_PID/status")"
 RSS_MB="$(calc "$RSS_PEAK_KB / 1024")"
@@ -493,7 +497,7 @@ Written by \`scripts/bench.sh\` (see \`docs/bench.md\`); every figure below come
 | | |
 |---|---|
 | date | $STARTED_AT ($((SECONDS - T0)) s run) |
-| machine | $(nproc) cores ($CPU_MODEL), ${MEM_GB} GB, $(uname -sr) |
+| machine | $NCPU cores ($CPU_MODEL), ${MEM_GB} GB, $(uname -sr) |
 | load average before / after | $LOAD_BEFORE / $LOAD_AFTER (1, 5, 15 min; the machine is shared) |
 | commit | $COMMIT |
 | data | $SAMPLE_NOTE, mean event $MEAN_EVENT_BYTES bytes; HTTP bodies of 1-10 events (mean 5.5) |
