@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <limits>
 #include <stdexcept>
 
 #include "runtime/process_stats.hpp"
@@ -149,7 +150,19 @@ service_metrics::service_metrics()
                         .Name("clickstream_kafka_delivery_errors_total")
                         .Help("Records Kafka did not acknowledge, by topic")
                         .Register(*registry_)),
+      kafka_latency_(prometheus::BuildGauge()
+                         .Name("clickstream_kafka_producer_latency_seconds")
+                         .Help("librdkafka's statistics over the last producer.statistics-interval-"
+                               "ms, by stage: queue = produce() to a produce request, outbuf = "
+                               "the request waiting to be sent, rtt = sent to answered")
+                         .Register(*registry_)),
       collectable_(std::make_shared<collectable>(*this)) {
+  const char* stages[] = {"queue", "outbuf", "rtt"};
+  for (std::size_t i = 0; i < kafka_latency_series_.size(); ++i) {
+    kafka_latency_series_[i] =
+        &kafka_latency_.Add({{"stage", stages[i / 2]}, {"quantile", i % 2 == 0 ? "0.5" : "0.99"}});
+    kafka_latency_series_[i]->Set(std::numeric_limits<double>::quiet_NaN());
+  }
   const prometheus::Histogram::BucketBoundaries buckets{
       0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   for (std::size_t i = 0; i < duration_by_route_.size(); ++i)
@@ -172,6 +185,16 @@ void service_metrics::serve(const std::string& bind, std::uint16_t port) {
                              " (port taken? set metrics.port): " + e.what());
   }
   exposer_->RegisterCollectable(collectable_);
+}
+
+void service_metrics::kafka_latency(const kafka_client_stats& s) {
+  const latency_quantiles* stages[] = {&s.queue, &s.outbuf, &s.rtt};
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& q = *stages[i];
+    kafka_latency_series_[2 * i]->Set(q.count > 0 ? q.p50_s : nan);
+    kafka_latency_series_[2 * i + 1]->Set(q.count > 0 ? q.p99_s : nan);
+  }
 }
 
 void service_metrics::set_scrape_hook(std::function<void(service_metrics&)> hook) {

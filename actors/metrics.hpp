@@ -20,6 +20,7 @@
 
 #include "runtime/collect_batch.hpp"
 #include "runtime/connection_counters.hpp"
+#include "runtime/kafka_stats.hpp"
 
 namespace clickstream {
 
@@ -50,6 +51,10 @@ class service_metrics final : public batch_observer {
   void on_delivery_error(std::string_view topic, rd_kafka_resp_err_t err) override;
   void on_batch_delivered(std::chrono::steady_clock::duration d, bool ok) override;
 
+  /// clickstream_kafka_producer_latency_seconds{stage,quantile} from librdkafka's statistics of
+  /// the last interval (NaN for a stage without observations in it).
+  void kafka_latency(const kafka_client_stats& s);
+
   prometheus::Gauge& batches_in_flight;
   prometheus::Gauge& validator_queue;
   prometheus::Gauge& producer_queue;
@@ -78,6 +83,9 @@ class service_metrics final : public batch_observer {
   prometheus::Family<prometheus::Counter>& events_invalid_;
   prometheus::Histogram& kafka_delivery_;
   prometheus::Family<prometheus::Counter>& kafka_errors_;
+  prometheus::Family<prometheus::Gauge>& kafka_latency_;
+  /// queue, outbuf, rtt x p50, p99
+  std::array<prometheus::Gauge*, 6> kafka_latency_series_{};
   std::array<prometheus::Histogram*, 5> duration_by_route_{};
   /// Series of the usual codes per route, created on first use (lock-free afterwards).
   static constexpr std::array<int, 10> common_codes_{200, 400, 404, 405, 413,

@@ -60,7 +60,10 @@ pipeline_config::pipeline_config(bool use_env) {
            "message.timeout.ms: a record not acknowledged by then fails (default 10000)")
       .add(p.probe_interval_ms, "probe-interval-ms",
            "broker/topic reachability probe interval (default 2000)")
-      .add(p.flush_timeout_ms, "flush-timeout-ms", "flush at shutdown (default 10000)");
+      .add(p.flush_timeout_ms, "flush-timeout-ms", "flush at shutdown (default 10000)")
+      .add(p.statistics_interval_ms, "statistics-interval-ms",
+           "librdkafka statistics.interval.ms: window of "
+           "clickstream_kafka_producer_latency_seconds, 0 = off (default 5000)");
   opt_group{custom_options_, "kafka"}
       .add(svc.kafka.bootstrap_servers, "bootstrap-servers",
            "default $KAFKA_BOOTSTRAP_SERVERS or localhost:9092")

@@ -30,6 +30,9 @@ PANELS = [
         ("histogram_quantile(0.50, sum by (le) (rate(clickstream_kafka_delivery_duration_seconds_bucket[1m])))", "p50"),
         ("histogram_quantile(0.99, sum by (le) (rate(clickstream_kafka_delivery_duration_seconds_bucket[1m])))", "p99")],
      "timeseries"),
+    ("Kafka producer: where a record's time goes (librdkafka, last 5 s)", "s", [
+        ("max by (stage, quantile) (clickstream_kafka_producer_latency_seconds)", "{{stage}} q{{quantile}}")],
+     "timeseries"),
     ("Kafka delivery errors / s", "ops", [
         ("sum by (topic) (rate(clickstream_kafka_delivery_errors_total[5m]))", "{{topic}}")], "timeseries"),
     ("Kafka reachable", "none", [("min(clickstream_kafka_reachable)", "reachable")], "stat"),

@@ -42,6 +42,10 @@ std::vector<std::string> check(const service_config& cfg) {
   require(cfg.validator.count >= 1, "validator.count must be at least 1");
   require(cfg.producer.count >= 1, "producer.count must be at least 1");
   require(cfg.producer.message_timeout_ms > 0, "producer.message-timeout-ms must be positive");
+  require(
+      cfg.producer.statistics_interval_ms == 0 || (cfg.producer.statistics_interval_ms >= 100 &&
+                                                   cfg.producer.statistics_interval_ms <= 86400000),
+      "producer.statistics-interval-ms must be 0 (off) or in 100..86400000");
   require(cfg.producer.queue_max_messages >= 1, "producer.queue-max-messages must be at least 1");
   require(cfg.producer.queue_max_kbytes >= 1, "producer.queue-max-kbytes must be at least 1");
   require(cfg.producer.acks == "all" || cfg.producer.acks == "-1" || cfg.producer.acks == "1" ||
@@ -81,6 +85,7 @@ std::vector<std::pair<std::string, std::string>> producer_properties(const servi
       {"queue.buffering.max.messages", std::to_string(p.queue_max_messages)},
       {"queue.buffering.max.kbytes", std::to_string(p.queue_max_kbytes)},
       {"message.timeout.ms", std::to_string(p.message_timeout_ms)},
+      {"statistics.interval.ms", std::to_string(p.statistics_interval_ms)},
       // Produce requests go out at once: with Nagle's algorithm a small request behind an
       // unacknowledged one waits for the broker's delayed ACK (the answer's latency,
       // docs/bench.md).

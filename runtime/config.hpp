@@ -64,6 +64,9 @@ struct producer_config {
   std::int64_t message_timeout_ms = 10000;   ///< delivery deadline: no 200 after it
   std::int64_t probe_interval_ms = 2000;     ///< broker reachability probe (metadata)
   std::int64_t flush_timeout_ms = 10000;     ///< rd_kafka_flush at shutdown
+  /// librdkafka statistics.interval.ms: the clickstream_kafka_producer_latency_seconds window
+  /// (0: off).
+  std::int64_t statistics_interval_ms = 5000;
 };
 
 struct kafka_config {

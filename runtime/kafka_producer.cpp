@@ -26,6 +26,8 @@ std::unique_ptr<kafka_producer> kafka_producer::create(const property_list& prop
   // librdkafka's own log lines go through our logger (debug level: error_cb reports the
   // errors that matter once, as warnings).
   rd_kafka_conf_set_log_cb(conf, &kafka_producer::log_cb);
+  // Called on the poll thread each statistics.interval.ms (never when it is 0, the default).
+  rd_kafka_conf_set_stats_cb(conf, &kafka_producer::stats_cb);
   rd_kafka_conf_set_opaque(conf, self.get());
   self->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (self->rk_ == nullptr) {
@@ -123,6 +125,24 @@ void kafka_producer::log_cb(const rd_kafka_t* rk, int /*level*/, const char* fac
   line += ": ";
   line += buf;
   self->log_(0, line);  // debug: error_cb already reports errors
+}
+
+int kafka_producer::stats_cb(rd_kafka_t*, char* json, std::size_t json_len, void* opaque) {
+  auto* self = static_cast<kafka_producer*>(opaque);
+  std::string error;
+  auto stats = parse_kafka_stats(std::string_view{json, json_len}, error);
+  if (!stats) {
+    if (self->log_) self->log_(2, "librdkafka statistics ignored: " + error);
+    return 0;
+  }
+  std::lock_guard<std::mutex> guard{self->stats_mtx_};
+  self->stats_ = *stats;
+  return 0;  // librdkafka frees the document
+}
+
+std::optional<kafka_client_stats> kafka_producer::statistics() const {
+  std::lock_guard<std::mutex> guard{stats_mtx_};
+  return stats_;
 }
 
 std::string kafka_producer::unreachable_reason() const {

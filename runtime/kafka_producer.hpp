@@ -22,11 +22,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "runtime/kafka_stats.hpp"
 
 namespace clickstream {
 
@@ -86,6 +89,10 @@ class kafka_producer {
   /// Runs one probe now (blocking up to `timeout`); updates reachable().
   bool probe(std::chrono::milliseconds timeout);
 
+  /// librdkafka's latest statistics (statistics.interval.ms > 0 in the properties): where the
+  /// records' time went over the last interval. nullopt before the first interval ends.
+  std::optional<kafka_client_stats> statistics() const;
+
   /// Records in librdkafka's queue (waiting or in flight).
   int queue_length() const;
   /// Waits until every record is delivered or failed; returns the records left.
@@ -101,6 +108,7 @@ class kafka_producer {
   static void dr_msg_cb(rd_kafka_t*, const rd_kafka_message_t* msg, void*);
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
   static void log_cb(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
+  static int stats_cb(rd_kafka_t*, char* json, std::size_t json_len, void* opaque);
   void poll_loop();
   void probe_loop();
 
@@ -114,6 +122,8 @@ class kafka_producer {
   std::atomic<std::int64_t> last_ack_ns_{0};
   mutable std::mutex reason_mtx_;
   std::string reason_ = "not probed yet";
+  mutable std::mutex stats_mtx_;
+  std::optional<kafka_client_stats> stats_;
   std::atomic<bool> running_{false};
   std::mutex stop_mtx_;
   std::condition_variable stop_cv_;

@@ -371,8 +371,41 @@ paced_run() {
   echo "$PACED_LINE" >&2
   [[ "$PACED_LINE" == generator:* ]] || die "the generator printed no summary (exit $rc): $(tail -3 "$WORK/$3.err")"
 }
+# kafka_latency_sampler FILE: while it runs, every 5 s (producer.statistics-interval-ms) one line
+# "stage quantile seconds" per series of clickstream_kafka_producer_latency_seconds, a line
+# "window" between scrapes.
+kafka_latency_sampler() {
+  while sleep 5; do
+    echo window
+    curl -sf --max-time 2 "$METRICS_URL" | sed -n \
+      's/^clickstream_kafka_producer_latency_seconds{quantile="\([^"]*\)",stage="\([^"]*\)"} \(.*\)$/\2 \1 \3/p' || true
+  done >>"$1"
+}
+# kafka_latency_median FILE STAGE QUANTILE: the median over the windows after the first (which
+# overlaps the start), in ms; "n/a" without a value.
+kafka_latency_median() {
+  awk -v st="$2" -v q="$3" '$1 == "window" { w++ } w > 1 && $1 == st && $2 == q && $3 != "NaN" { print $3 * 1000 }' "$1" |
+    sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "n/a"; exit }
+      printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+scrape "$WORK/half.before.prom"
+kafka_latency_sampler "$WORK/half.kafka-latency" &
+SAMPLER_PID=$!
 paced_run "$HALF_RATE" "$((DURATION * 2))" "half load"
+kill "$SAMPLER_PID" 2>/dev/null || true
+wait "$SAMPLER_PID" 2>/dev/null || true
+scrape "$WORK/half.after.prom"
 HALF_LINE="$PACED_LINE"
+read -r KDEL_HALF_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/half.before.prom" "$WORK/half.after.prom" \
+  clickstream_kafka_delivery_duration_seconds 0.50)
+read -r KDEL_HALF_P99 _ < <("${PROMSTAT[@]}" quantile "$WORK/half.before.prom" "$WORK/half.after.prom" \
+  clickstream_kafka_delivery_duration_seconds 0.99)
+KL="$WORK/half.kafka-latency"
+KLAT_WINDOWS="$(awk '$1 == "window" { w++ } END { print (w > 1 ? w - 1 : 0) }' "$KL")"
+KDEL_HALF="$(calc "$KDEL_HALF_P50 * 1000" 1) / $(calc "$KDEL_HALF_P99 * 1000" 1) ms per batch; per record\
+ (median of $KLAT_WINDOWS windows): queued $(kafka_latency_median "$KL" queue 0.5) / $(kafka_latency_median "$KL" queue 0.99),\
+ waiting to be sent $(kafka_latency_median "$KL" outbuf 0.5) / $(kafka_latency_median "$KL" outbuf 0.99),\
+ round trip $(kafka_latency_median "$KL" rtt 0.5) / $(kafka_latency_median "$KL" rtt 0.99) ms"
 HALF_EPS="$(calc "$(field "$HALF_LINE" events_per_s)")"
 HALF_P50="$(field "$HALF_LINE" p50_ms)"
 HALF_P99="$(field "$HALF_LINE" p99_ms)"
@@ -525,6 +558,7 @@ At the HTTP ceiling the machine's $NCPU cores were $HTTP_BUSY% busy: $HTTP_US_MA
 | of which, by thread (cores) | $MAX_CPU_THREADS | | | |
 | CPU an accepted event at max load (us) | $MAX_US | 0.6 of the ceiling leaves $BUDGET_US us an event for all of it | | |
 | /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
+| of which waiting for Kafka, p50 / p99: produce to last delivery report (service histogram); librdkafka's statistics (5 s windows): produce() to a produce request (the linger included), the request waiting to be sent, its round trip | $KDEL_HALF | a batch waits for the slowest of its records (one request per partition) | | |
 | CPU at half load | $HALF_CPU | | | |
 | of which, by thread (cores) | $HALF_CPU_THREADS | | | |
 | the null endpoint under the same paced load (--serve-threads $NULL_HALF_THREADS, generator --rate $HALF_RATE -c $HALF_C: $NULL_HALF_EPS events/s, p99 $NULL_HALF_P99 ms) | $NULL_HALF_CPU cores | HTTP threads' floor at this rate | | |

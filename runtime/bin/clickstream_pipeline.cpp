@@ -125,7 +125,10 @@ int main(int argc, char** argv) {
     m.batches_in_flight.Set(static_cast<double>(c->batches_in_flight.load()));
     m.validator_queue.Set(static_cast<double>(c->validator_queue.load()));
     m.producer_queue.Set(static_cast<double>(c->producer_queue.load()));
-    if (c->kafka) m.kafka_queue.Set(c->kafka->queue_length());
+    if (c->kafka) {
+      m.kafka_queue.Set(c->kafka->queue_length());
+      if (auto stats = c->kafka->statistics()) m.kafka_latency(*stats);
+    }
     m.kafka_reachable.Set(c->kafka_reachable() ? 1 : 0);
   });
 

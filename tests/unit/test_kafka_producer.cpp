@@ -7,6 +7,7 @@
 // rdkafka_mock.h must come after rdkafka.h
 #include <librdkafka/rdkafka_mock.h>
 
+#include <optional>
 #include <thread>
 
 #include "runtime/collect_batch.hpp"
@@ -30,9 +31,11 @@ struct counting_observer final : batch_observer {
   void on_batch_delivered(std::chrono::steady_clock::duration, bool) override { ++batches; }
 };
 
-std::unique_ptr<kafka_producer> mock_producer(std::int64_t message_timeout_ms) {
+std::unique_ptr<kafka_producer> mock_producer(std::int64_t message_timeout_ms,
+                                              std::int64_t statistics_interval_ms = 5000) {
   service_config cfg;
   cfg.producer.message_timeout_ms = message_timeout_ms;
+  cfg.producer.statistics_interval_ms = statistics_interval_ms;
   auto props = producer_properties(cfg);
   for (auto& [k, v] : props)
     if (k == "bootstrap.servers") v = "";  // the mock cluster provides them
@@ -85,6 +88,33 @@ TEST_CASE("mock cluster: acknowledged records complete the batch with ok", "[kaf
   for (int i = 0; i < 100 && obs.batches == 0; ++i) std::this_thread::sleep_for(10ms);
   CHECK(obs.batches == 1);
   CHECK(obs.errors == 0);
+  CHECK(p->flush(5s) == 0);
+  p->stop();
+}
+
+TEST_CASE("mock cluster: librdkafka's statistics report the records' queue time and round trips",
+          "[kafka]") {
+  auto p = mock_producer(5000, 100);
+  CHECK_FALSE(p->statistics());  // before the first interval
+  REQUIRE(p->probe(2000ms));
+  counting_observer obs;
+  auto c = std::make_shared<batch_completion>();
+  collect_batch::produce_all(make_batch(c, &obs, 6), *p, p->topic_index("raw"),
+                             p->topic_index("invalid"));
+  REQUIRE(c->wait_until(std::chrono::steady_clock::now() + 10s));
+  // The interval that saw the produce requests: 6 records queued, their requests answered.
+  std::optional<kafka_client_stats> seen;
+  for (int i = 0; i < 300 && !seen; ++i) {
+    if (auto s = p->statistics(); s && s->queue.count > 0) seen = s;
+    std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(seen);
+  CHECK(seen->brokers == 1);
+  CHECK(seen->queue.count == 6);
+  CHECK(seen->queue.p99_s >= seen->queue.p50_s);
+  CHECK(seen->rtt.count >= 1);
+  CHECK(seen->rtt.p99_s > 0);
+  CHECK(seen->rtt.p99_s < 5);
   CHECK(p->flush(5s) == 0);
   p->stop();
 }

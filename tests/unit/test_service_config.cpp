@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "runtime/config.hpp"
 #include "runtime/enrich_config.hpp"
@@ -99,6 +100,23 @@ TEST_CASE("producer properties: idempotent, acks=all, bounded queue", "[config]"
   CHECK(props["queue.buffering.max.messages"] == "100000");
   CHECK(props["queue.buffering.max.kbytes"] == "65536");
   CHECK(props["bootstrap.servers"] == "localhost:9092");
+  CHECK(props["statistics.interval.ms"] == "5000");
+}
+
+TEST_CASE("service config check: statistics interval is 0 (off) or at least 100 ms", "[config]") {
+  service_config c;
+  const std::vector<std::string> bad{
+      "producer.statistics-interval-ms must be 0 (off) or in 100..86400000"};
+  c.producer.statistics_interval_ms = 0;
+  CHECK(check(c).empty());
+  c.producer.statistics_interval_ms = 100;
+  CHECK(check(c).empty());
+  c.producer.statistics_interval_ms = 99;
+  CHECK(check(c) == bad);
+  c.producer.statistics_interval_ms = -1;
+  CHECK(check(c) == bad);
+  c.producer.statistics_interval_ms = 86400001;
+  CHECK(check(c) == bad);
 }
 
 TEST_CASE("enrich config check: defaults pass, each bad fetch setting is named", "[config]") {
