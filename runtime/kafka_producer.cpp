@@ -26,7 +26,8 @@ std::unique_ptr<kafka_producer> kafka_producer::create(const property_list& prop
   // librdkafka's own log lines go through our logger (debug level: error_cb reports the
   // errors that matter once, as warnings).
   rd_kafka_conf_set_log_cb(conf, &kafka_producer::log_cb);
-  // Called on the poll thread each statistics.interval.ms (never when it is 0, the default).
+  // Called on the poll thread each statistics.interval.ms (never when it is 0, librdkafka's own
+  // default; the service's is 5000: producer.statistics-interval-ms).
   rd_kafka_conf_set_stats_cb(conf, &kafka_producer::stats_cb);
   rd_kafka_conf_set_opaque(conf, self.get());
   self->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);

@@ -66,6 +66,7 @@ T_UNIQUE="$PREFIX.unique"
 T_PERF="$PREFIX.perf"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/clickstream-bench.XXXXXX")"
 NULL_PID=""
+SAMPLER_PID=""
 PIPELINE_PID=""
 TOPICS_CREATED=0
 PROMSTAT=(python3 "$ROOT/bench/promstat.py")
@@ -75,6 +76,7 @@ topics_tool() { kafka_run_class org.apache.kafka.tools.TopicCommand --bootstrap-
 
 cleanup() {
   local rc=$?
+  if [[ -n "$SAMPLER_PID" ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
   if [[ -n "$NULL_PID" ]] && kill -0 "$NULL_PID" 2>/dev/null; then
     kill -TERM "$NULL_PID" 2>/dev/null || true
     wait "$NULL_PID" 2>/dev/null || true
@@ -394,6 +396,7 @@ SAMPLER_PID=$!
 paced_run "$HALF_RATE" "$((DURATION * 2))" "half load"
 kill "$SAMPLER_PID" 2>/dev/null || true
 wait "$SAMPLER_PID" 2>/dev/null || true
+SAMPLER_PID=""
 scrape "$WORK/half.after.prom"
 HALF_LINE="$PACED_LINE"
 read -r KDEL_HALF_P50 _ < <("${PROMSTAT[@]}" quantile "$WORK/half.before.prom" "$WORK/half.after.prom" \
