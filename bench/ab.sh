@@ -6,6 +6,8 @@
 # AB_HALF_RATE events/s on AB_HALF_CONNECTIONS connections (paced load), and prints one line:
 #   ab: variant=K eps=... wrk_p99_ms=... paced_eps=... paced_p99_ms=... service_cores=... broker_cores=...
 #       paced_service_cores=... paced_broker_cores=... (CPU at the paced rate: the steadiest figure)
+#       paced_service_wait_ms_s=... paced_broker_wait_ms_s=... (their threads' time waiting for a core,
+#       ms a second, /proc/PID/task/*/schedstat) paced_psi_cpu_pct=... (% of the time some thread waited)
 # Knobs (env): AB_CONNECTIONS (64), AB_DURATION (8), AB_WARMUP (3), AB_HALF_RATE (20000),
 # AB_HALF_CONNECTIONS (32), AB_PARTITIONS (6; a variant starting with "@partitions=N " sets its own;
 # "@bin=PATH " runs another build of the service, e.g. a copy of the binary before a change),
@@ -118,8 +120,10 @@ run_variant() {
   s0="$(proc_ticks "$PIPELINE_PID")" b0="$(proc_ticks "$b")" v0="$(valid_total)" t0="$(date +%s.%N)"
   line="$(wrk -t1 -c"$C" -d"${D}s" --timeout 5s -s "$ROOT/bench/wrk-bench.lua" "$url" -- "$SAMPLE" | grep '^wrk:')"
   s1="$(proc_ticks "$PIPELINE_PID")" b1="$(proc_ticks "$b")" v1="$(valid_total)" t1="$(date +%s.%N)"
-  local p0 p1 q0 q1 u0 u1
+  local p0 p1 q0 q1 u0 u1 ws0 ws1 wb0 wb1 psi0 psi1
   p0="$(proc_ticks "$PIPELINE_PID")" q0="$(proc_ticks "$b")" u0="$(date +%s.%N)"
+  ws0="$(thread_sched "$PIPELINE_PID" all | cut -d' ' -f3)" wb0="$(thread_sched "$b" all | cut -d' ' -f3)"
+  psi0="$(psi_cpu_some_us)"
   if [[ -n "${AB_PROFILE:-}" ]]; then
     "$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet \
       >"$WORK/paced.out" 2>/dev/null &
@@ -132,12 +136,17 @@ run_variant() {
     paced="$("$GEN" "$url" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" --duration "$D" --quiet 2>/dev/null || true)"
   fi
   p1="$(proc_ticks "$PIPELINE_PID")" q1="$(proc_ticks "$b")" u1="$(date +%s.%N)"
+  ws1="$(thread_sched "$PIPELINE_PID" all | cut -d' ' -f3)" wb1="$(thread_sched "$b" all | cut -d' ' -f3)"
+  psi1="$(psi_cpu_some_us)"
   echo "ab: variant=$k eps=$(calc "($v1 - $v0) / ($t1 - $t0)") wrk_p99_ms=$(field "$line" p99_ms)" \
     "paced_eps=$(calc "$(field "$paced" events_per_s)") paced_p99_ms=$(field "$paced" p99_ms)" \
     "service_cores=$(calc "($s1 - $s0) / $CLK_TCK / ($t1 - $t0)" 2)" \
     "broker_cores=$(calc "($b1 - $b0) / $CLK_TCK / ($t1 - $t0)" 2)" \
     "paced_service_cores=$(calc "($p1 - $p0) / $CLK_TCK / ($u1 - $u0)" 2)" \
-    "paced_broker_cores=$(calc "($q1 - $q0) / $CLK_TCK / ($u1 - $u0)" 2) load=$(cut -d' ' -f1 /proc/loadavg)"
+    "paced_broker_cores=$(calc "($q1 - $q0) / $CLK_TCK / ($u1 - $u0)" 2)" \
+    "paced_service_wait_ms_s=$(calc "(${ws1:-0} - ${ws0:-0}) / 1e6 / ($u1 - $u0)")" \
+    "paced_broker_wait_ms_s=$(calc "(${wb1:-0} - ${wb0:-0}) / 1e6 / ($u1 - $u0)")" \
+    "paced_psi_cpu_pct=$(calc "($psi1 - $psi0) / 10000 / ($u1 - $u0)") load=$(cut -d' ' -f1 /proc/loadavg)"
   if [[ -n "${AB_PROFILE:-}" ]]; then
     echo "ab: variant=$k profile of the $AB_PROFILE at the paced rate (top entries):"
     sed 's/^/  /' "$WORK/profile.$k.txt"

@@ -228,19 +228,39 @@ scrape() { curl -sf --max-time 5 -o "$1" "$METRICS_URL" || : >"$1"; }
 
 # cpu_mark / cpu_since: CPU over an interval: CPU_SERVICE and CPU_BROKER (cores; the broker's
 # only when it runs here), CPU_BUSY (% of all the machine's cores busy, from /proc/stat),
-# CPU_MACHINE (the same as busy cores) and CPU_THREADS (the service's cores by thread group,
-# thread_ticks: "http 0.33, caf-workers 0.12, ...").
+# CPU_MACHINE (the same as busy cores), CPU_THREADS (the service's cores by thread group,
+# thread_ticks: "http 0.33, caf-workers 0.12, ..."), CPU_WAITS (sched_waits: how long the service's
+# and the broker's threads waited for a core) and CPU_PSI (% of the time some thread waited).
 cpu_mark() {
   CPU_T0="$(date +%s.%N)" CPU_S0="$(proc_ticks "$PIPELINE_PID")" CPU_KPID="$(kafka_pid)"
   CPU_K0="$(proc_ticks "${CPU_KPID:-0}")"
   read -r CPU_B0 CPU_A0 < <(machine_ticks)
   thread_ticks "$PIPELINE_PID" >"$WORK/threads.0"
+  thread_sched "$PIPELINE_PID" >"$WORK/sched.0"
+  if [[ -n "$CPU_KPID" ]]; then thread_sched "$CPU_KPID" all | sed 's/^all/broker/' >>"$WORK/sched.0"; fi
+  CPU_P0="$(psi_cpu_some_us)"
+}
+# sched_waits DT: from $WORK/sched.0 and .1 (thread_sched), "GROUP MS_A_SECOND US_A_TIME" per group
+# (the service's groups in thread_ticks' order, then the broker): the time runnable threads waited
+# for a core, per second of the interval, and on average each time one was put on a core.
+sched_waits() {
+  join "$WORK/sched.0" "$WORK/sched.1" | awk -v dt="$1" '
+    { w[$1] = ($6 - $3) / 1e6 / dt; n = $7 - $4; per[$1] = n > 0 ? ($6 - $3) / 1e3 / n : 0 }
+    END {
+      split("http caf-workers librdkafka delivery enricher unique-users other broker", order, " ")
+      for (i = 1; i <= 8; i++) if (order[i] in w) {
+        printf "%s%s %.0f ms/s (%.0f us)", sep, order[i], w[order[i]], per[order[i]]; sep = ", "
+      }
+    }'
 }
 cpu_since() {
-  local t1 s1 k1 b1 a1 share
+  local t1 s1 k1 b1 a1 p1 share
   t1="$(date +%s.%N)" s1="$(proc_ticks "$PIPELINE_PID")" k1="$(proc_ticks "${CPU_KPID:-0}")"
   read -r b1 a1 < <(machine_ticks)
   thread_ticks "$PIPELINE_PID" >"$WORK/threads.1"
+  thread_sched "$PIPELINE_PID" >"$WORK/sched.1"
+  if [[ -n "$CPU_KPID" ]]; then thread_sched "$CPU_KPID" all | sed 's/^all/broker/' >>"$WORK/sched.1"; fi
+  p1="$(psi_cpu_some_us)"
   CPU_THREADS="$(join -a 2 "$WORK/threads.0" "$WORK/threads.1" | awk -v hz="$CLK_TCK" -v dt="$(calc "$t1 - $CPU_T0" 3)" '
     { c[$1] = (NF == 3 ? $3 - $2 : $2) / hz / dt }
     END {
@@ -253,6 +273,10 @@ cpu_since() {
   share="$(busy_share "$CPU_B0" "$CPU_A0" "$b1" "$a1")"
   CPU_BUSY="$(calc "100 * $share")"
   CPU_MACHINE="$(calc "$NCPU * $share" 2)"
+  sort -o "$WORK/sched.0" "$WORK/sched.0"
+  sort -o "$WORK/sched.1" "$WORK/sched.1"
+  CPU_WAITS="$(sched_waits "$(calc "$t1 - $CPU_T0" 3)")"
+  CPU_PSI="$(calc "($p1 - $CPU_P0) / 10000 / ($t1 - $CPU_T0)")"
 }
 
 # service_run CONNECTIONS SECONDS TAG: wrk against the service; sets RUN_EPS (accepted events/s from
@@ -324,6 +348,7 @@ MAX_EPS="$RUN_EPS"
 MAX_CPU="$RUN_CPU"
 MAX_CPU_OTHERS="broker $CPU_BROKER cores; the machine's $NCPU cores $CPU_BUSY% busy"
 MAX_CPU_THREADS="$CPU_THREADS"
+MAX_CPU_WAITS="$CPU_WAITS" MAX_CPU_PSI="$CPU_PSI"
 # The same CPU as microseconds an accepted event (cores / events/s), and what the throughput goal
 # leaves for everything the machine runs (service, broker, client, the rest of the platform).
 us_per_event() { calc "$1 * 1000000 / ($MAX_EPS > 0 ? $MAX_EPS : 1)" 1; }
@@ -415,6 +440,7 @@ HALF_P99="$(field "$HALF_LINE" p99_ms)"
 HALF_FAILED="$(field "$HALF_LINE" failed)"
 HALF_CPU="service $CPU_SERVICE cores, broker $CPU_BROKER cores; the machine's $NCPU cores $CPU_BUSY% busy"
 HALF_CPU_THREADS="$CPU_THREADS"
+HALF_CPU_WAITS="$CPU_WAITS" HALF_CPU_PSI="$CPU_PSI"
 RSS_PEAK_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$PIPELINE_PID/status")"
 RSS_MB="$(calc "$RSS_PEAK_KB / 1024")"
 # the service's HTTP pool size, from its start-up line ("... with 128 threads, ...")
@@ -559,11 +585,13 @@ At the HTTP ceiling the machine's $NCPU cores were $HTTP_BUSY% busy: $HTTP_US_MA
 | of which waiting for Kafka: produce to last delivery report per batch, p50 / p99 (service histogram) | $KDEL | | | |
 | service CPU at max load | $MAX_CPU cores ($MAX_CPU_OTHERS) | | | |
 | of which, by thread (cores) | $MAX_CPU_THREADS | | | |
+| waiting for a core at max load: run-queue time by thread group per second of the run (mean a time a thread was put on a core), /proc/PID/task/*/schedstat | $MAX_CPU_WAITS | some thread waited for a core ${MAX_CPU_PSI}% of the time (/proc/pressure/cpu) | | |
 | CPU an accepted event at max load (us) | $MAX_US | 0.6 of the ceiling leaves $BUDGET_US us an event for all of it | | |
 | /collect latency at half load p50 / p99 (generator --rate $HALF_RATE -c $HALF_C: $HALF_EPS events/s, failed $HALF_FAILED) | $HALF_P50 / $HALF_P99 ms | p99 = $(calc "$HALF_P99 / 20" 2) x goal; null endpoint p99 $HTTP_P99 ms | 20 ms (5 ms) | $G_P99 ($G_P99_AIM) |
 | of which waiting for Kafka, p50 / p99: produce to last delivery report (service histogram); librdkafka's statistics (5 s windows): produce() to a produce request (the linger included), the request waiting to be sent, its round trip | $KDEL_HALF | a batch waits for the slowest of its records (one request per partition) | | |
 | CPU at half load | $HALF_CPU | | | |
 | of which, by thread (cores) | $HALF_CPU_THREADS | | | |
+| waiting for a core at half load (as above) | $HALF_CPU_WAITS | some thread waited for a core ${HALF_CPU_PSI}% of the time | | |
 | the null endpoint under the same paced load (--serve-threads $NULL_HALF_THREADS, generator --rate $HALF_RATE -c $HALF_C: $NULL_HALF_EPS events/s, p99 $NULL_HALF_P99 ms) | $NULL_HALF_CPU cores | HTTP threads' floor at this rate | | |
 | service peak RSS (VmHWM, whole run) | $RSS_MB MB | $(calc "$RSS_MB / 200" 2) x goal | 200 MB (64 MB) | $G_RSS ($G_RSS_AIM) |
 | raw-to-latest lag p50 / p99 at max load (enricher histogram, bucket-interpolated) | $LAG_P50_MS / $LAG_P99_MS ms ($ENRICHED of $INGESTED events enriched by the end of the drain) | | < 1000 ms | $G_LAG |

@@ -31,28 +31,53 @@ kafka_pid() {
 # proc_ticks PID: the CPU time (user + system, clock ticks) of PID so far; 0 if it is gone.
 proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
+# THREAD_GROUP_AWK: awk function group(NAME): the service's thread group of a thread name
+# (docs/service.md): http (cs-http*), caf-workers (CAF's scheduler threads, named caf.multiplexer by
+# CAF 0.17: validators and producers), librdkafka (rdk:*), delivery (cs-kafka-*), enricher
+# (cs-enricher-*), unique-users and other.
+THREAD_GROUP_AWK='function group(name) {
+  if (name ~ /^cs-http/) return "http"
+  if (name == "caf.multiplexer") return "caf-workers"
+  if (name ~ /^rdk:/) return "librdkafka"
+  if (name ~ /^cs-kafka-/) return "delivery"
+  if (name ~ /^cs-enricher/) return "enricher"
+  if (name == "cs-unique-users") return "unique-users"
+  return "other"
+}'
+
 # thread_ticks PID: the CPU time (user + system, clock ticks) of PID's threads so far, summed by
-# the service's thread names (docs/service.md): one "GROUP TICKS" line per group, groups http
-# (cs-http*), caf-workers (CAF's scheduler threads, named caf.multiplexer by CAF 0.17: validators
-# and producers), librdkafka (rdk:*), delivery (cs-kafka-*), enricher (cs-enricher-*),
-# unique-users and other.
+# thread group (THREAD_GROUP_AWK): one "GROUP TICKS" line per group.
 thread_ticks() {
-  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '{
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk "$THREAD_GROUP_AWK"'
+  {
     lp = index($0, "("); rp = 0
     for (i = length($0); i > lp; i--) if (substr($0, i, 1) == ")") { rp = i; break }
     name = substr($0, lp + 1, rp - lp - 1)
     n = split(substr($0, rp + 2), f, " ")
     if (n < 13) next
-    g = "other"
-    if (name ~ /^cs-http/) g = "http"
-    else if (name == "caf.multiplexer") g = "caf-workers"
-    else if (name ~ /^rdk:/) g = "librdkafka"
-    else if (name ~ /^cs-kafka-/) g = "delivery"
-    else if (name ~ /^cs-enricher/) g = "enricher"
-    else if (name == "cs-unique-users") g = "unique-users"
-    t[g] += f[12] + f[13]
+    t[group(name)] += f[12] + f[13]
   } END { for (g in t) print g, t[g] }' | sort
 }
+
+# thread_sched PID [all]: the scheduler's account of PID's threads so far (/proc/PID/task/*/schedstat),
+# summed by thread group (THREAD_GROUP_AWK; with "all", one group "all"): one line per group,
+# "GROUP RUN_NS WAIT_NS SLICES": time on a core, time runnable but waiting for a core, and how
+# many times a thread was put on a core.
+thread_sched() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s\t%s\n' "$(cat "$t/comm" 2>/dev/null)" "$(cat "$t/schedstat" 2>/dev/null)"
+  done | awk -F '\t' -v all="${2:-}" "$THREAD_GROUP_AWK"'
+  {
+    if (split($2, f, " ") < 3) next
+    g = all != "" ? "all" : group($1)
+    run[g] += f[1]; wait[g] += f[2]; n[g] += f[3]
+  } END { for (g in run) printf "%s %.0f %.0f %.0f\n", g, run[g], wait[g], n[g] }' | sort
+}
+
+# psi_cpu_some_us: the machine's time so far (us) during which at least one runnable thread waited
+# for a core (pressure stall information, /proc/pressure/cpu); 0 where the kernel has none.
+psi_cpu_some_us() { sed -n 's/^some .*total=\([0-9]*\).*/\1/p' /proc/pressure/cpu 2>/dev/null | grep . || echo 0; }
 
 # port_in_use PORT: true when something listens on 127.0.0.1:PORT.
 port_in_use() {
