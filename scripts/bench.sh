@@ -236,9 +236,15 @@ cpu_mark() {
   CPU_K0="$(proc_ticks "${CPU_KPID:-0}")"
   read -r CPU_B0 CPU_A0 < <(machine_ticks)
   thread_ticks "$PIPELINE_PID" >"$WORK/threads.0"
-  thread_sched "$PIPELINE_PID" >"$WORK/sched.0"
-  if [[ -n "$CPU_KPID" ]]; then thread_sched "$CPU_KPID" all | sed 's/^all/broker/' >>"$WORK/sched.0"; fi
+  sched_snapshot "$WORK/sched.0"
   CPU_P0="$(psi_cpu_some_us)"
+}
+# sched_snapshot FILE: thread_sched of the service by group and of the broker as one group, sorted.
+sched_snapshot() {
+  {
+    thread_sched "$PIPELINE_PID"
+    if [[ -n "$CPU_KPID" ]]; then thread_sched "$CPU_KPID" all | sed 's/^all/broker/'; fi
+  } | sort >"$1"
 }
 # sched_waits DT: from $WORK/sched.0 and .1 (thread_sched), "GROUP MS_A_SECOND US_A_TIME" per group
 # (the service's groups in thread_ticks' order, then the broker): the time runnable threads waited
@@ -258,8 +264,7 @@ cpu_since() {
   t1="$(date +%s.%N)" s1="$(proc_ticks "$PIPELINE_PID")" k1="$(proc_ticks "${CPU_KPID:-0}")"
   read -r b1 a1 < <(machine_ticks)
   thread_ticks "$PIPELINE_PID" >"$WORK/threads.1"
-  thread_sched "$PIPELINE_PID" >"$WORK/sched.1"
-  if [[ -n "$CPU_KPID" ]]; then thread_sched "$CPU_KPID" all | sed 's/^all/broker/' >>"$WORK/sched.1"; fi
+  sched_snapshot "$WORK/sched.1"
   p1="$(psi_cpu_some_us)"
   CPU_THREADS="$(join -a 2 "$WORK/threads.0" "$WORK/threads.1" | awk -v hz="$CLK_TCK" -v dt="$(calc "$t1 - $CPU_T0" 3)" '
     { c[$1] = (NF == 3 ? $3 - $2 : $2) / hz / dt }
@@ -273,8 +278,6 @@ cpu_since() {
   share="$(busy_share "$CPU_B0" "$CPU_A0" "$b1" "$a1")"
   CPU_BUSY="$(calc "100 * $share")"
   CPU_MACHINE="$(calc "$NCPU * $share" 2)"
-  sort -o "$WORK/sched.0" "$WORK/sched.0"
-  sort -o "$WORK/sched.1" "$WORK/sched.1"
   CPU_WAITS="$(sched_waits "$(calc "$t1 - $CPU_T0" 3)")"
   CPU_PSI="$(calc "($p1 - $CPU_P0) / 10000 / ($t1 - $CPU_T0)")"
 }
