@@ -194,7 +194,8 @@ step "Kafka ceiling: ProducerPerformance, $KAFKA_RECORDS records of the real eve
 KAFKA_PERF_ARGS=(--topic "$T_PERF" --num-records "$KAFKA_RECORDS" --throughput -1 --payload-file "$SAMPLE"
   --producer-props "bootstrap.servers=$KAFKA_BOOTSTRAP_SERVERS" acks=all enable.idempotence=true
   linger.ms=5 batch.size=262144 compression.type=lz4)
-"$(kafka_java)" -Xmx512m -Djava.awt.headless=true -Dlog4j2.configurationFile="$KAFKA_TOOLS_LOG4J" \
+"$(kafka_java)" -Xmx512m -Djava.awt.headless=true -Djava.io.tmpdir="$(kafka_tools_tmpdir)" \
+  -Dlog4j2.configurationFile="$KAFKA_TOOLS_LOG4J" \
   -cp "$KAFKA_LIBS/*" org.apache.kafka.tools.ProducerPerformance "${KAFKA_PERF_ARGS[@]}" \
   >"$WORK/perf.log" 2>&1 || die "ProducerPerformance failed: $(tail -5 "$WORK/perf.log")"
 KAFKA_LINE="$(grep 'records sent' "$WORK/perf.log" | tail -n1)"

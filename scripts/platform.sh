@@ -378,8 +378,10 @@ start_kafka() {
       fail_component kafka "storage format failed"
     log "kafka: storage formatted (cluster id $id)"
   fi
+  mkdir -p "$dir/tmp"
   # shellcheck disable=SC2086 # heap options are a word list
-  spawn kafka "$java" $KAFKA_HEAP_OPTS "${JVM_COMMON[@]}" -Dlog4j2.configurationFile="$dir/log4j2.yaml" \
+  spawn kafka "$java" $KAFKA_HEAP_OPTS "${JVM_COMMON[@]}" -Djava.io.tmpdir="$dir/tmp" \
+    -Dlog4j2.configurationFile="$dir/log4j2.yaml" \
     -javaagent:"$JMX_AGENT=127.0.0.1:$KAFKA_METRICS_PORT:$dir/jmx-exporter.yml" \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$dir/server.properties"
 }
@@ -387,12 +389,13 @@ start_kafka() {
 start_connect() {
   local dir="$STATE/connect" java
   java="$(kafka_java)"
-  mkdir -p "$dir" "$PLUGIN_PATH"
+  mkdir -p "$dir/tmp" "$PLUGIN_PATH"
   render "$ROOT/platform/connect/connect-distributed.properties.in" "$dir/connect-distributed.properties" "$dir"
   cp "$ROOT/platform/kafka/log4j2.yaml" "$dir/log4j2.yaml"
   cp "$ROOT/platform/connect/jmx-exporter.yml" "$dir/jmx-exporter.yml"
   # shellcheck disable=SC2086
-  spawn connect "$java" $CONNECT_HEAP_OPTS "${JVM_COMMON[@]}" -Dlog4j2.configurationFile="$dir/log4j2.yaml" \
+  spawn connect "$java" $CONNECT_HEAP_OPTS "${JVM_COMMON[@]}" -Djava.io.tmpdir="$dir/tmp" \
+    -Dlog4j2.configurationFile="$dir/log4j2.yaml" \
     -javaagent:"$JMX_AGENT=127.0.0.1:$CONNECT_METRICS_PORT:$dir/jmx-exporter.yml" \
     -cp "$KAFKA_HOME/libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$dir/connect-distributed.properties"
 }

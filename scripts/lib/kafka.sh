@@ -39,11 +39,18 @@ kafka_java() {
   die "no Java 17 found for Kafka (install openjdk-17-jdk-headless: scripts/install-deps.sh, or set KAFKA_JAVA)"
 }
 
+# kafka_tools_tmpdir: the Kafka tools' java.io.tmpdir (created), in the cache: lz4-java unpacks its
+# native library there, and a tool that is killed leaves it behind.
+kafka_tools_tmpdir() {
+  mkdir -p "$CLICKSTREAM_HOME/tmp"
+  echo "$CLICKSTREAM_HOME/tmp"
+}
+
 # kafka_run_class CLASS ARGS...: run a Kafka tool class from the cached jars (WARN logging to stderr).
 kafka_run_class() {
   [[ -d "$KAFKA_LIBS" ]] || die "Kafka $KAFKA_VERSION jars not found in $KAFKA_LIBS (run 'make up' once to install them)"
-  local java
-  java="$(kafka_java)"
-  "$java" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+  local java tmp
+  java="$(kafka_java)" tmp="$(kafka_tools_tmpdir)"
+  "$java" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true -Djava.io.tmpdir="$tmp" \
     -Dlog4j2.configurationFile="$KAFKA_TOOLS_LOG4J" -cp "$KAFKA_LIBS/*" "$@"
 }
