@@ -38,7 +38,7 @@ bool parse_double(const std::string& s, double& out) {
 std::string generator_usage() {
   return R"(usage: clickstream-generator [options] [hostname] [filename]
        clickstream-generator --synthesize N FILE [--seed S] [--invalid-share F]
-       clickstream-generator --serve-null PORT [--serve-threads T]
+       clickstream-generator --serve-null PORT [--serve-threads T] [--serve-kafka TOPIC]
 
 Replays a JSON-lines dataset (plain or gzip) to POST <hostname>/collect in random batches of 1 to 10
 events and prints one summary line on stdout:
@@ -68,6 +68,10 @@ options:
   --synth-days N         ... and spread over N days (default 7)
   --serve-null PORT      run a do-nothing endpoint answering 200 to POST /collect (HTTP ceiling)
   --serve-threads T      its thread pool (default 8)
+  --serve-kafka TOPIC    with --serve-null: produce each event of a body as it came to TOPIC
+                         (KAFKA_BOOTSTRAP_SERVERS, the service's producer defaults: acks=all,
+                         idempotent, lz4, linger 5 ms) and answer after the last delivery report;
+                         no validation, no actors (the HTTP + Kafka floor of make bench)
   -h, --help             this text
 exit status: 0 when every batch got a 200 answer, 1 when some failed, 2 on a usage or input error.
 )";
@@ -193,6 +197,11 @@ ParseResult parse_generator_args(const std::vector<std::string>& args) {
         if (!parse_u64(*v, u) || u > 65535) r.error = "--serve-null wants a port, got '" + *v + "'";
         o.serve_null_port = static_cast<int>(u);
       }
+    } else if (a == "--serve-kafka") {
+      if (auto v = need(i, a)) {
+        if (v->empty()) r.error = "--serve-kafka wants a topic name";
+        o.serve_kafka_topic = *v;
+      }
     } else if (a == "--serve-threads") {
       if (auto v = need(i, a)) {
         if (!parse_u64(*v, u) || u < 1 || u > 1024)
@@ -206,6 +215,10 @@ ParseResult parse_generator_args(const std::vector<std::string>& args) {
     }
   }
   if (!r.ok()) return r;
+  if (!o.serve_kafka_topic.empty() && !o.serve_null_port) {
+    r.error = "--serve-kafka goes with --serve-null PORT";
+    return r;
+  }
   if (positional.size() > 2) {
     r.error = "too many arguments: at most [hostname] [filename]";
     return r;

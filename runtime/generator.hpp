@@ -42,6 +42,9 @@ struct GeneratorOptions {
   // --serve-null PORT
   std::optional<int> serve_null_port;
   unsigned serve_threads = 8;
+  // --serve-kafka TOPIC (with --serve-null): the endpoint also produces every event to TOPIC and
+  // answers after the last delivery report (the HTTP + Kafka floor of `make bench`)
+  std::string serve_kafka_topic;
 
   bool help = false;
 };

@@ -11,6 +11,9 @@
 #      CPU under the same pacing (the floor of the service's HTTP threads)
 #   4. scaling against the number of validator and producer actors (the service restarted per point)
 #   5. ingest alone: the service with the enricher and unique-users off, max and half of its max rate
+#   6. the HTTP + Kafka floor: clickstream-generator --serve-null --serve-kafka (the same HTTP pool,
+#      producer settings and wait for delivery reports, no validation, actors or consumers) at max
+#      load and at the service's half-load rate: what any service on these parts reaches here
 # Writes BENCHMARKS.md at the repository root (BENCH_RESULTS; the hand-written part after the marker
 # line "<!-- hand-written below -->" is kept), the plot docs/bench-concurrency.svg (BENCH_PLOT,
 # gnuplot) and prints the table, then a last line
@@ -64,6 +67,7 @@ T_INVALID="$PREFIX.invalid"
 T_LATEST="$PREFIX.latest"
 T_UNIQUE="$PREFIX.unique"
 T_PERF="$PREFIX.perf"
+T_FLOOR="$PREFIX.floor"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/clickstream-bench.XXXXXX")"
 NULL_PID=""
 SAMPLER_PID=""
@@ -126,9 +130,9 @@ eval "$(scripts/platform.sh env)"
 scripts/create-topics.sh >&2
 scripts/register-schemas.sh >&2
 
-step "bench topics ${PREFIX}.{raw,invalid,latest,unique,perf} (6 partitions, deleted at the end)"
+step "bench topics ${PREFIX}.{raw,invalid,latest,unique,perf,floor} (6 partitions, deleted at the end)"
 TOPICS_CREATED=1
-for t in "$T_RAW" "$T_INVALID" "$T_LATEST" "$T_PERF"; do
+for t in "$T_RAW" "$T_INVALID" "$T_LATEST" "$T_PERF" "$T_FLOOR"; do
   topics_tool --create --topic "$t" --partitions 6 --replication-factor 1 >/dev/null
 done
 topics_tool --create --topic "$T_UNIQUE" --partitions 6 --replication-factor 1 \
@@ -150,10 +154,11 @@ field() { sed -n "s/.*[ :]$2=\\([^ ]*\\).*/\\1/p" <<<"$1"; }
 calc() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 
 # ---------------------------------------------------------------- 1. HTTP ceiling
-# start_null THREADS / stop_null: the do-nothing endpoint on NULL_PORT (pid NULL_PID).
+# start_null THREADS [ARGS...] / stop_null: the do-nothing endpoint on NULL_PORT (pid NULL_PID),
+# ARGS passed on (--serve-kafka TOPIC: the HTTP + Kafka floor).
 start_null() {
   NULL_PORT="$(free_port)"
-  "$GEN" --serve-null "$NULL_PORT" --serve-threads "$1" >"$WORK/null.log" 2>&1 &
+  "$GEN" --serve-null "$NULL_PORT" --serve-threads "$@" >"$WORK/null.log" 2>&1 &
   NULL_PID=$!
   for _ in $(seq 40); do
     port_in_use "$NULL_PORT" && return 0
@@ -508,6 +513,42 @@ INGEST_HALF_LINE="$PACED_LINE"
 INGEST_HALF_CPU="$CPU_SERVICE (broker $CPU_BROKER; the machine $CPU_BUSY% busy)"
 stop_pipeline
 
+# ---------------------------------------------------------------- 6. the HTTP + Kafka floor
+# The do-nothing endpoint with the service's HTTP pool that also produces each event to a bench
+# topic with the service's producer defaults and answers after the batch's last delivery report.
+step "HTTP + Kafka floor: --serve-null --serve-kafka $T_FLOOR (--serve-threads $NULL_HALF_THREADS), wrk -c $BEST_C for ${DURATION}s, then the generator at $HALF_RATE events/s"
+start_null "$NULL_HALF_THREADS" --serve-kafka "$T_FLOOR"
+wrk_run "$NULL_PORT" "$BEST_C" "$WARMUP" >/dev/null
+read -r MB0 MA0 < <(machine_ticks)
+floor_t0="$(date +%s.%N)" N0="$(proc_ticks "$NULL_PID")" floor_kpid="$(kafka_pid)"
+K0="$(proc_ticks "${floor_kpid:-0}")"
+FLOOR_LINE="$(wrk_run "$NULL_PORT" "$BEST_C" "$DURATION")"
+floor_dt="$(calc "$(date +%s.%N) - $floor_t0" 3)"
+read -r MB1 MA1 < <(machine_ticks)
+N1="$(proc_ticks "$NULL_PID")" K1="$(proc_ticks "${floor_kpid:-0}")"
+echo "$FLOOR_LINE" >&2
+# Every answer is a 200 after its records' acknowledgements: requests x the mean batch are events
+# written (a non-2xx count above 0 is reported beside it).
+FLOOR_EPS="$(calc "$(field "$FLOOR_LINE" requests) / $(field "$FLOOR_LINE" duration_s) * $MEAN_BATCH")"
+FLOOR_CORES="$(calc "($N1 - $N0) / $CLK_TCK / $floor_dt" 2)"
+FLOOR_BROKER="n/a"
+if [[ -n "$floor_kpid" ]]; then FLOOR_BROKER="$(calc "($K1 - $K0) / $CLK_TCK / $floor_dt" 2)"; fi
+FLOOR_BUSY="$(calc "100 * $(busy_share "$MB0" "$MA0" "$MB1" "$MA1")")"
+FLOOR_US="$(calc "($N1 - $N0) / $CLK_TCK * 1000000 / ($FLOOR_EPS * $floor_dt)" 1)"
+FLOOR_US_MACHINE="$(calc "($MB1 - $MB0) / $CLK_TCK * 1000000 / ($FLOOR_EPS * $floor_dt)" 1)"
+set +e
+FLOOR_HALF_LINE="$("$GEN" "http://127.0.0.1:$NULL_PORT" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" \
+  --duration "$((DURATION * 2))" --quiet 2>"$WORK/floor-half.err")"
+set -e
+stop_null
+if [[ "$FLOOR_HALF_LINE" == generator:* ]]; then
+  echo "$FLOOR_HALF_LINE" >&2
+  FLOOR_HALF="$(field "$FLOOR_HALF_LINE" p50_ms) / $(field "$FLOOR_HALF_LINE" p99_ms) ms ($(calc "$(field "$FLOOR_HALF_LINE" events_per_s)") events/s, failed $(field "$FLOOR_HALF_LINE" failed))"
+else # a comparison only: reported as missing, the run goes on
+  warn "the generator printed no summary against the HTTP + Kafka floor: $(tail -3 "$WORK/floor-half.err")"
+  FLOOR_HALF="n/a"
+fi
+
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- results
@@ -621,6 +662,19 @@ other cores; the \`bench:\` line and the goals above are for the whole service.
 |---|---|---|---|
 | max throughput, accepted events/s (wrk -c $BEST_C), p50 / p99 | $INGEST_EPS, $(field "$INGEST_LINE" p50_ms) / $(field "$INGEST_LINE" p99_ms) ms, non-2xx $(field "$INGEST_LINE" non2xx)$INGEST_NOTE | $(calc "$INGEST_EPS / $BASE" 2) | $INGEST_CPU |
 | /collect latency at half that rate p50 / p99 (generator --rate $INGEST_HALF_RATE -c $HALF_C: $(calc "$(field "$INGEST_HALF_LINE" events_per_s)") events/s, failed $(field "$INGEST_HALF_LINE" failed)) | $(field "$INGEST_HALF_LINE" p50_ms) / $(field "$INGEST_HALF_LINE" p99_ms) ms | | $INGEST_HALF_CPU |
+
+## What these parts allow together: the HTTP + Kafka floor (${DURATION} s at max load, $((DURATION * 2)) s paced)
+
+\`clickstream-generator --serve-null P --serve-threads $NULL_HALF_THREADS --serve-kafka <topic>\`: the same
+cpp-httplib pool as the service, one parse per body, each event produced as it came with the service's
+producer defaults (acks=all, idempotent, lz4, linger 5 ms), the answer after the batch's last delivery
+report; no validation, no actors, no enricher or counter. Any service built on these parts with this
+contract stays below it on this machine; the gap to the rows above is the service's own work.
+
+| figure | value | ratio to $BASE_NAME ceiling | CPU |
+|---|---|---|---|
+| max throughput, events/s written (wrk -c $BEST_C), p50 / p99 | $FLOOR_EPS, $(field "$FLOOR_LINE" p50_ms) / $(field "$FLOOR_LINE" p99_ms) ms, non-2xx $(field "$FLOOR_LINE" non2xx) | $(calc "$FLOOR_EPS / $BASE" 2) | endpoint $FLOOR_CORES cores, broker $FLOOR_BROKER; the machine $FLOOR_BUSY% busy; an event: endpoint $FLOOR_US us, the whole machine $FLOOR_US_MACHINE us |
+| /collect latency at the service's half-load rate p50 / p99 (generator --rate $HALF_RATE -c $HALF_C) | $FLOOR_HALF | | |
 
 Command: \`make bench\` (\`scripts/bench.sh\`). Accepted events/s come from the service's own
 \`clickstream_events_valid_total\` over the wall time of each wrk run; latencies are wrk's (max load)

@@ -1,5 +1,6 @@
 // clickstream-generator: replays a JSON-lines dataset to POST /collect in random batches of 1 to
-// 10, synthesizes datasets (--synthesize), or serves a do-nothing /collect endpoint (--serve-null).
+// 10, synthesizes datasets (--synthesize), or serves a do-nothing /collect endpoint (--serve-null;
+// with --serve-kafka it writes the events to Kafka before answering).
 // The logic lives in runtime/generator.* and runtime/synthesizer.*; this file is the HTTP plumbing.
 #include <httplib.h>
 #include <pthread.h>
@@ -8,19 +9,25 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "runtime/batch_parser.hpp"
+#include "runtime/config.hpp"
 #include "runtime/generator.hpp"
+#include "runtime/kafka_producer.hpp"
 #include "runtime/listen_backlog.hpp"
+#include "runtime/records.hpp"
 #include "runtime/synthesizer.hpp"
 
 namespace {
@@ -92,7 +99,75 @@ int run_synthesize(const GeneratorOptions& o) {
   }
 }
 
+// The HTTP + Kafka floor (--serve-kafka): what answering after a durable write costs with the
+// service's HTTP library, producer settings and way of waiting, without its validation, actors or
+// consumers. One parse per body; each event's bytes go to the topic as they came, keyed like the
+// service's records; the thread waits for the batch's last delivery report.
+class batch_wait final : public delivery_handler {
+ public:
+  void expect(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mtx_);
+    left_ += n;
+  }
+  void on_delivery(rd_kafka_resp_err_t err, std::string_view) override {
+    std::lock_guard<std::mutex> lock(mtx_);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) ++failed_;
+    if (--left_ == 0) cv_.notify_one();
+  }
+  // Every produced record gets a report within message.timeout.ms, so this wait ends.
+  std::size_t wait() {
+    std::unique_lock<std::mutex> lock(mtx_);
+    cv_.wait(lock, [this] { return left_ == 0; });
+    return failed_;
+  }
+
+ private:
+  std::mutex mtx_;
+  std::condition_variable cv_;
+  std::size_t left_ = 0;
+  std::size_t failed_ = 0;
+};
+
+// Answers one body through the producer: 200 with the count when every record is acknowledged.
+void answer_durably(kafka_producer& producer, const std::string& body, std::uint64_t id,
+                    httplib::Response& res) {
+  thread_local batch_parser parser;
+  thread_local std::vector<event_span> events;
+  thread_local std::vector<std::string> keys;
+  std::string message;
+  if (parser.parse(body, events, message) != batch_error::none) {
+    res.status = 400;
+    res.set_content(R"({"error":"body is not a JSON array of events"})", "application/json");
+    return;
+  }
+  if (keys.size() < events.size()) keys.resize(events.size());
+  batch_wait wait;
+  wait.expect(events.size());
+  std::size_t refused = 0;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    visitor_key(events[i].element, keys[i]);
+    if (producer.produce(0, keys[i], events[i].raw, nullptr, 0, &wait) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++refused;
+    }
+  }
+  // A refused record gets no report: take it off the count (its report never comes).
+  for (std::size_t i = 0; i < refused; ++i) wait.on_delivery(RD_KAFKA_RESP_ERR__QUEUE_FULL, {});
+  const std::size_t failed = wait.wait();
+  if (failed != 0) {
+    res.status = 503;
+    res.set_header("Retry-After", "1");
+    res.set_content("{\"error\":\"" + std::to_string(failed) + " records not acknowledged\"}",
+                    "application/json");
+    return;
+  }
+  res.set_content("{\"correlation_id\":\"floor-" + std::to_string(id) +
+                      "\",\"accepted\":" + std::to_string(events.size()) + ",\"rejected\":0}",
+                  "application/json");
+}
+
 int run_serve_null(const GeneratorOptions& o) {
+  std::unique_ptr<kafka_producer> producer;
   httplib::Server svr;
   svr.set_tcp_nodelay(true);
   svr.set_keep_alive_max_count(100000);
@@ -100,9 +175,13 @@ int run_serve_null(const GeneratorOptions& o) {
   const unsigned threads = o.serve_threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   std::atomic<std::uint64_t> requests{0};
-  svr.Post("/collect", [&requests](const httplib::Request& req, httplib::Response& res) {
-    auto n = count_array_elements(req.body);
+  svr.Post("/collect", [&requests, &producer](const httplib::Request& req, httplib::Response& res) {
     auto id = requests.fetch_add(1, std::memory_order_relaxed);
+    if (producer) {
+      answer_durably(*producer, req.body, id, res);
+      return;
+    }
+    auto n = count_array_elements(req.body);
     if (!n) {
       res.status = 400;
       res.set_content(R"({"error":"body is not a JSON array"})", "application/json");
@@ -121,6 +200,24 @@ int run_serve_null(const GeneratorOptions& o) {
   svr.Get("/health/ready", ok);
   svr.Get("/health/live", ok);
   std::thread sig = start_signal_thread([&svr] { svr.stop(); });
+  // After the signal thread: librdkafka's threads inherit the blocked signals, so SIGTERM reaches
+  // the signal thread and the producer is flushed.
+  if (!o.serve_kafka_topic.empty()) {
+    service_config cfg;
+    apply_env_defaults(cfg, [](const char* k) { return std::getenv(k); });
+    std::string error;
+    producer = kafka_producer::create(producer_properties(cfg), {o.serve_kafka_topic},
+                                      std::chrono::milliseconds(2000), error);
+    if (producer && !producer->probe(std::chrono::milliseconds(10000))) {
+      error = producer->unreachable_reason();
+      producer.reset();
+    }
+    if (!producer) {
+      std::fprintf(stderr, "generator: --serve-kafka: %s\n", error.c_str());
+      stop_signal_thread(sig);
+      return 2;
+    }
+  }
   if (!svr.bind_to_port("127.0.0.1", *o.serve_null_port)) {
     std::fprintf(stderr, "generator: --serve-null cannot listen on 127.0.0.1:%d (port taken?)\n",
                  *o.serve_null_port);
@@ -134,6 +231,10 @@ int run_serve_null(const GeneratorOptions& o) {
                *o.serve_null_port, threads);
   svr.listen_after_bind();
   stop_signal_thread(sig);
+  if (producer) {
+    producer->flush(std::chrono::milliseconds(10000));
+    producer->stop();
+  }
   std::fprintf(stderr, "generator: serve-null stopped after %llu requests\n",
                static_cast<unsigned long long>(requests.load()));
   return 0;

@@ -73,6 +73,10 @@ TEST_CASE("generator args: defaults and positionals", "[generator]") {
   r = parse_generator_args({"--serve-null", "18080"});
   REQUIRE(r.ok());
   CHECK(r.options.serve_null_port == 18080);
+  CHECK(r.options.serve_kafka_topic.empty());
+  r = parse_generator_args({"--serve-null", "18080", "--serve-kafka", "bench.floor"});
+  REQUIRE(r.ok());
+  CHECK(r.options.serve_kafka_topic == "bench.floor");
   CHECK(parse_generator_args({"--help"}).options.help);
 }
 
@@ -87,6 +91,10 @@ TEST_CASE("generator args: errors are explained", "[generator]") {
   CHECK_THAT(parse_generator_args({"--bogus"}).error, Catch::Contains("unknown option"));
   CHECK_THAT(parse_generator_args({"a", "b", "c"}).error, Catch::Contains("too many"));
   CHECK_THAT(parse_generator_args({"--serve-null", "70000"}).error, Catch::Contains("port"));
+  CHECK_THAT(parse_generator_args({"--serve-kafka", "t"}).error,
+             Catch::Contains("goes with --serve-null"));
+  CHECK_THAT(parse_generator_args({"--serve-null", "1", "--serve-kafka", ""}).error,
+             Catch::Contains("topic name"));
   CHECK_THAT(generator_usage(), Catch::Contains("--synthesize N FILE"));
 }
 
