@@ -135,9 +135,11 @@ void answer_durably(kafka_producer& producer, const std::string& body, std::uint
   thread_local std::vector<event_span> events;
   thread_local std::vector<std::string> keys;
   std::string message;
-  if (parser.parse(body, events, message) != batch_error::none) {
+  if (const batch_error err = parser.parse(body, events, message); err != batch_error::none) {
     res.status = 400;
-    res.set_content(R"({"error":"body is not a JSON array of events"})", "application/json");
+    res.set_content("{\"error\":\"the body is not a JSON array of events\",\"reason\":\"" +
+                        std::string(to_string(err)) + "\"}",
+                    "application/json");
     return;
   }
   if (keys.size() < events.size()) keys.resize(events.size());

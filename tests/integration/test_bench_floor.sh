@@ -43,9 +43,10 @@ create_topic "$TOPIC" 3
 port="$(free_port)"
 "$GEN" --serve-null "$port" --serve-threads 4 --serve-kafka "$TOPIC" 2>"$tmp/floor.err" &
 pid=$!
-for _ in $(seq 100); do
+for i in $(seq 100); do
   curl -sf -o /dev/null "http://127.0.0.1:$port/ping" && break
   kill -0 "$pid" 2>/dev/null || die "the floor endpoint exited: $(cat "$tmp/floor.err")"
+  ((i < 100)) || die "the floor endpoint does not answer on port $port after 10 s"
   sleep 0.1
 done
 
@@ -56,7 +57,7 @@ check "generator summary against the floor" \
 code="$(curl -s -o "$tmp/bad.json" -w '%{http_code}' -H 'Content-Type: application/json' \
   --data '{"not":"an array"}' "http://127.0.0.1:$port/collect")"
 check "a body that is not an array: status" 400 "$code"
-if python3 -c 'import json,sys; assert "error" in json.load(open(sys.argv[1]))' "$tmp/bad.json"; then
+if python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); assert d["error"] and d["reason"] == "not_array"' "$tmp/bad.json"; then
   ok "a body that is not an array: JSON error body"
 else
   not_ok "error body: $(cat "$tmp/bad.json")"
