@@ -172,24 +172,39 @@ stop_null() {
   wait "$NULL_PID" 2>/dev/null || true
   NULL_PID=""
 }
+# null_wrk_run CONNECTIONS SECONDS: a warm-up, then wrk against the endpoint on NULL_PORT. Sets
+# NW_LINE (wrk's summary), NW_EPS (requests x the mean batch a second: every answer is a 200 after
+# the endpoint's work) and, over the run, what answering costs: NW_US_NULL and NW_US_MACHINE (us of
+# CPU an event, the endpoint and the whole machine: wrk and the platform included), NW_BUSY (% of
+# the machine's cores busy), NW_CORES (the endpoint's cores), NW_BROKER (the broker's cores; n/a
+# when it does not run here).
+null_wrk_run() {
+  local mb0 ma0 mb1 ma1 n0 n1 k0 k1 kpid t0 dt events
+  wrk_run "$NULL_PORT" "$1" "$WARMUP" >/dev/null
+  read -r mb0 ma0 < <(machine_ticks)
+  t0="$(date +%s.%N)" n0="$(proc_ticks "$NULL_PID")" kpid="$(kafka_pid)"
+  k0="$(proc_ticks "${kpid:-0}")"
+  NW_LINE="$(wrk_run "$NULL_PORT" "$1" "$2")"
+  dt="$(calc "$(date +%s.%N) - $t0" 3)"
+  read -r mb1 ma1 < <(machine_ticks)
+  n1="$(proc_ticks "$NULL_PID")" k1="$(proc_ticks "${kpid:-0}")"
+  echo "$NW_LINE" >&2
+  NW_EPS="$(calc "$(field "$NW_LINE" requests) / $(field "$NW_LINE" duration_s) * $MEAN_BATCH")"
+  events="$(calc "$(field "$NW_LINE" requests) * $MEAN_BATCH")"
+  ((events > 0)) || die "wrk got no answer from the endpoint on $NULL_PORT: $NW_LINE"
+  NW_US_NULL="$(calc "($n1 - $n0) / $CLK_TCK * 1000000 / $events" 1)"
+  NW_US_MACHINE="$(calc "($mb1 - $mb0) / $CLK_TCK * 1000000 / $events" 1)"
+  NW_BUSY="$(calc "100 * $(busy_share "$mb0" "$ma0" "$mb1" "$ma1")")"
+  NW_CORES="$(calc "($n1 - $n0) / $CLK_TCK / $dt" 2)"
+  NW_BROKER="n/a"
+  if [[ -n "$kpid" ]]; then NW_BROKER="$(calc "($k1 - $k0) / $CLK_TCK / $dt" 2)"; fi
+}
 start_null "$CEIL_C"
 step "HTTP ceiling: clickstream-generator --serve-null $NULL_PORT (--serve-threads $CEIL_C), wrk -c $CEIL_C, ${DURATION}s"
-wrk_run "$NULL_PORT" "$CEIL_C" "$WARMUP" >/dev/null
-read -r MB0 MA0 < <(machine_ticks)
-N0="$(proc_ticks "$NULL_PID")"
-HTTP_LINE="$(wrk_run "$NULL_PORT" "$CEIL_C" "$DURATION")"
-read -r MB1 MA1 < <(machine_ticks)
-N1="$(proc_ticks "$NULL_PID")"
-echo "$HTTP_LINE" >&2
+null_wrk_run "$CEIL_C" "$DURATION"
 stop_null
-HTTP_EPS="$(calc "$(field "$HTTP_LINE" requests) / $(field "$HTTP_LINE" duration_s) * $MEAN_BATCH")"
-# What answering costs at the ceiling, in microseconds of CPU an event: the whole machine (the
-# endpoint, wrk and the idle platform) and the endpoint alone. Ticks over ALL ticks of all cores,
-# times the cores, is the busy cores over the interval; over the events of the interval, us/event.
-HTTP_EVENTS="$(calc "$(field "$HTTP_LINE" requests) * $MEAN_BATCH")"
-HTTP_US_MACHINE="$(calc "($MB1 - $MB0) / $CLK_TCK * 1000000 / $HTTP_EVENTS" 1)"
-HTTP_US_NULL="$(calc "($N1 - $N0) / $CLK_TCK * 1000000 / $HTTP_EVENTS" 1)"
-HTTP_BUSY="$(calc "100 * $(busy_share "$MB0" "$MA0" "$MB1" "$MA1")")"
+HTTP_LINE="$NW_LINE" HTTP_EPS="$NW_EPS" HTTP_BUSY="$NW_BUSY"
+HTTP_US_MACHINE="$NW_US_MACHINE" HTTP_US_NULL="$NW_US_NULL"
 HTTP_P50="$(field "$HTTP_LINE" p50_ms)"
 HTTP_P99="$(field "$HTTP_LINE" p99_ms)"
 
@@ -518,24 +533,11 @@ stop_pipeline
 # topic with the service's producer defaults and answers after the batch's last delivery report.
 step "HTTP + Kafka floor: --serve-null --serve-kafka $T_FLOOR (--serve-threads $NULL_HALF_THREADS), wrk -c $BEST_C for ${DURATION}s, then the generator at $HALF_RATE events/s"
 start_null "$NULL_HALF_THREADS" --serve-kafka "$T_FLOOR"
-wrk_run "$NULL_PORT" "$BEST_C" "$WARMUP" >/dev/null
-read -r MB0 MA0 < <(machine_ticks)
-floor_t0="$(date +%s.%N)" N0="$(proc_ticks "$NULL_PID")" floor_kpid="$(kafka_pid)"
-K0="$(proc_ticks "${floor_kpid:-0}")"
-FLOOR_LINE="$(wrk_run "$NULL_PORT" "$BEST_C" "$DURATION")"
-floor_dt="$(calc "$(date +%s.%N) - $floor_t0" 3)"
-read -r MB1 MA1 < <(machine_ticks)
-N1="$(proc_ticks "$NULL_PID")" K1="$(proc_ticks "${floor_kpid:-0}")"
-echo "$FLOOR_LINE" >&2
-# Every answer is a 200 after its records' acknowledgements: requests x the mean batch are events
-# written (a non-2xx count above 0 is reported beside it).
-FLOOR_EPS="$(calc "$(field "$FLOOR_LINE" requests) / $(field "$FLOOR_LINE" duration_s) * $MEAN_BATCH")"
-FLOOR_CORES="$(calc "($N1 - $N0) / $CLK_TCK / $floor_dt" 2)"
-FLOOR_BROKER="n/a"
-if [[ -n "$floor_kpid" ]]; then FLOOR_BROKER="$(calc "($K1 - $K0) / $CLK_TCK / $floor_dt" 2)"; fi
-FLOOR_BUSY="$(calc "100 * $(busy_share "$MB0" "$MA0" "$MB1" "$MA1")")"
-FLOOR_US="$(calc "($N1 - $N0) / $CLK_TCK * 1000000 / ($FLOOR_EPS * $floor_dt)" 1)"
-FLOOR_US_MACHINE="$(calc "($MB1 - $MB0) / $CLK_TCK * 1000000 / ($FLOOR_EPS * $floor_dt)" 1)"
+# Every answer is a 200 after its records' acknowledgements (a non-2xx count above 0 is reported
+# beside the figure).
+null_wrk_run "$BEST_C" "$DURATION"
+FLOOR_LINE="$NW_LINE" FLOOR_EPS="$NW_EPS" FLOOR_CORES="$NW_CORES" FLOOR_BROKER="$NW_BROKER"
+FLOOR_BUSY="$NW_BUSY" FLOOR_US="$NW_US_NULL" FLOOR_US_MACHINE="$NW_US_MACHINE"
 set +e
 FLOOR_HALF_LINE="$("$GEN" "http://127.0.0.1:$NULL_PORT" "$SAMPLE" --rate "$HALF_RATE" --concurrency "$HALF_C" \
   --duration "$((DURATION * 2))" --quiet 2>"$WORK/floor-half.err")"

@@ -105,10 +105,7 @@ int run_synthesize(const GeneratorOptions& o) {
 // service's records; the thread waits for the batch's last delivery report.
 class batch_wait final : public delivery_handler {
  public:
-  void expect(std::size_t n) {
-    std::lock_guard<std::mutex> lock(mtx_);
-    left_ += n;
-  }
+  explicit batch_wait(std::size_t records) : left_(records) {}
   void on_delivery(rd_kafka_resp_err_t err, std::string_view) override {
     std::lock_guard<std::mutex> lock(mtx_);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) ++failed_;
@@ -124,7 +121,7 @@ class batch_wait final : public delivery_handler {
  private:
   std::mutex mtx_;
   std::condition_variable cv_;
-  std::size_t left_ = 0;
+  std::size_t left_;
   std::size_t failed_ = 0;
 };
 
@@ -143,8 +140,7 @@ void answer_durably(kafka_producer& producer, const std::string& body, std::uint
     return;
   }
   if (keys.size() < events.size()) keys.resize(events.size());
-  batch_wait wait;
-  wait.expect(events.size());
+  batch_wait wait(events.size());
   std::size_t refused = 0;
   for (std::size_t i = 0; i < events.size(); ++i) {
     visitor_key(events[i].element, keys[i]);
